@@ -1,0 +1,15 @@
+package io.opsflow.backup.delegate;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+/** The approval deadline passed: the run ends REJECTED with that reason. */
+@Component("backupApprovalExpired")
+public class BackupApprovalExpiredDelegate implements JavaDelegate {
+    @Override
+    public void execute(DelegateExecution ex) {
+        ex.setVariable("approved", false);
+        ex.setVariable("rejectionReason", "approval deadline passed");
+    }
+}

@@ -1,0 +1,51 @@
+package io.opsflow.backup.delegate;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
+
+import io.opsflow.backup.BackupCatalog;
+import io.opsflow.backup.BackupOperations;
+import io.opsflow.backup.BackupTargets;
+import io.opsflow.backup.OffsiteStore;
+import io.opsflow.backup.Vars;
+
+/**
+ * A failed backup leaves nothing: deletes its offsite copy (unless the catalog has a row for it, which a failed run
+ * never writes) and the dump on the host; the run ends FAILED with {@code failureReason}.
+ */
+@Component("backupDiscard")
+public class BackupDiscardDelegate implements JavaDelegate {
+    private final BackupOperations ops;
+    private final StepLogs logs;
+    private final BackupTargets targets;
+    private final OffsiteStore store;
+    private final BackupCatalog catalog;
+
+    public BackupDiscardDelegate(BackupOperations ops, BackupTargets targets, OffsiteStore store,
+                                 BackupCatalog catalog, StepLogs logs) {
+        this.logs = logs;
+        this.ops = ops;
+        this.targets = targets;
+        this.store = store;
+        this.catalog = catalog;
+    }
+
+    @Override
+    public void execute(DelegateExecution ex) {
+        try (StepLog log = logs.forExecution(ex)) {
+            String key = Vars.opt(ex, "objectKey");
+            if (key != null && !catalog.existsObjectKey(key)) {
+                store.delete(key);
+            }
+            String path = Vars.opt(ex, "dumpPath");
+            if (path != null) {
+                ops.removeFromHost(targets.get(Vars.str(ex, "environment"), Vars.str(ex, "target")), path, log);
+            }
+            ex.setVariable("outcome", "FAILED");
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.opsflow.backup.delegate;
+
+import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
+
+import io.opsflow.backup.ChecksumMismatchException;
+import io.opsflow.backup.OffsiteStore;
+import io.opsflow.backup.RestoreOperations;
+
+/**
+ * Verifies the backup's SHA-256 offsite and on the host before anything is touched; a damaged or missing copy is
+ * the modelled outcome CHECKSUM_MISMATCH (the run ends FAILED, nothing was changed).
+ */
+@Component("restoreStage")
+public class RestoreStageDelegate implements JavaDelegate {
+    public static final String CHECKSUM_MISMATCH = "CHECKSUM_MISMATCH";
+    private final RestoreOperations ops;
+    private final StepLogs logs;
+    private final RestoreSupport support;
+
+    public RestoreStageDelegate(RestoreOperations ops, RestoreSupport support, StepLogs logs) {
+        this.logs = logs;
+        this.ops = ops;
+        this.support = support;
+    }
+
+    @Override
+    public void execute(DelegateExecution ex) {
+        try (StepLog log = logs.forExecution(ex)) {
+            try {
+                ex.setVariable("stagedPath", ops.stageOnHost(support.target(ex), support.backup(ex), log));
+                ex.setVariable("checksumVerified", true);
+            } catch (ChecksumMismatchException | OffsiteStore.NoSuchObjectException e) {
+                ex.setVariable("failureReason", e.getMessage());
+                throw new BpmnError(CHECKSUM_MISMATCH, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.opsflow.backup.delegate;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
+
+import io.opsflow.backup.RestoreOperations;
+import io.opsflow.backup.Vars;
+
+/** Starts the writers the restore stopped. */
+@Component("restoreStartWriters")
+public class RestoreStartWritersDelegate implements JavaDelegate {
+    private final RestoreOperations ops;
+    private final StepLogs logs;
+    private final RestoreSupport support;
+
+    public RestoreStartWritersDelegate(RestoreOperations ops, RestoreSupport support, StepLogs logs) {
+        this.logs = logs;
+        this.ops = ops;
+        this.support = support;
+    }
+
+    @Override
+    public void execute(DelegateExecution ex) {
+        try (StepLog log = logs.forExecution(ex)) {
+            ops.startWriters(support.target(ex), Vars.stringList(Vars.opt(ex, "stoppedWriters")), log);
+        }
+    }
+}

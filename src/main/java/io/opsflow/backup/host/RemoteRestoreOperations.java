@@ -1,0 +1,236 @@
+package io.opsflow.backup.host;
+
+import java.io.InputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.stereotype.Component;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.opsflow.backup.BackupEntry;
+import io.opsflow.backup.BackupTarget;
+import io.opsflow.backup.ChecksumMismatchException;
+import io.opsflow.backup.OffsiteStore;
+import io.opsflow.backup.RestoreOperations;
+import io.opsflow.platform.environments.Environment;
+import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.ssh.SshResult;
+
+/**
+ * Restores on the hosts: the offsite copy is checked and streamed to the host's staging directory by SFTP (and
+ * checked again there), db-restore-postgres.sh / db-restore-mariadb.sh / dir-restore.sh restore it (the original with
+ * --recreate, so objects created after the backup disappear; a drill into a fresh scratch database), writers are the
+ * instances of the configured applications found by inventory.sh and driven by service.sh, health by
+ * health-probe.sh.
+ */
+@Component
+public class RemoteRestoreOperations implements RestoreOperations {
+    private final BackupHosts hosts;
+    private final OffsiteStore store;
+
+    public RemoteRestoreOperations(BackupHosts hosts, OffsiteStore store) {
+        this.hosts = hosts;
+        this.store = store;
+    }
+
+    @Override
+    public String stageOnHost(BackupTarget t, BackupEntry b, StepLog log) {
+        String offsite = store.sha256(b.objectKey());
+        if (!offsite.equals(b.sha256())) {
+            throw new ChecksumMismatchException("offsite copy " + b.location(), b.sha256(), offsite);
+        }
+        log.line("step", "offsite copy " + b.location() + " matches the catalog (sha256 " + offsite + ")");
+        try (BackupHosts.Session s = hosts.open(t, log)) {
+            s.sweep("restore-*");
+            String path = s.stagingPath("restore-" + b.id() + "-", "." + t.extension());
+            String partial = path + ".partial";
+            try (InputStream in = store.open(b.objectKey())) {
+                s.upload(in, partial, 0600);
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading " + b.location() + " failed: " + e.getMessage(), e);
+            }
+            s.exec(List.of("mv", "-f", "--", partial, path), BackupHosts.SHORT);
+            String onHost = s.sha256(path);
+            if (!onHost.equals(b.sha256())) {
+                s.removeStaged(path);
+                throw new ChecksumMismatchException("copy on " + s.hostName() + ":" + path, b.sha256(), onHost);
+            }
+            log.line("step", "staged on " + s.hostName() + ":" + path + " (sha256 verified)");
+            return path;
+        }
+    }
+
+    @Override
+    public List<String> stopWriters(BackupTarget t, StepLog log) {
+        List<String> apps = hosts.targets().writers(t.environment(), t.name());
+        if (apps.isEmpty()) {
+            log.line("step", "no writers configured for " + t.environment() + "/" + t.name()
+                    + " (opsflow.backup.environments." + t.environment() + ".writers." + t.name() + ")");
+            return List.of();
+        }
+        Environment env = hosts.environments().get(t.environment());
+        List<String> running = new ArrayList<>();
+        for (HostConfig h : env.hosts()) {
+            try (BackupHosts.Session s = hosts.open(env, h, log)) {
+                JsonNode inv = s.workerOk("inventory.sh", List.of("--root", s.appRoot(), "--no-health"),
+                        BackupHosts.SHORT, "inventory of application instances");
+                for (JsonNode i : inv.path("instances")) {
+                    if (apps.contains(i.path("app").asText()) && "running".equals(i.path("state").asText())) {
+                        running.add(h.name() + "/" + i.path("app").asText() + "/" + i.path("instance").asText());
+                    }
+                }
+            }
+        }
+        List<String> stopped = new ArrayList<>();
+        try {
+            for (String w : running) {
+                service(env, w, "stop", log);
+                stopped.add(w);
+            }
+        } catch (RuntimeException e) {
+            // leave things as they were: a retry of this step must find the writers running again
+            try {
+                startWriters(t, stopped, log);
+            } catch (RuntimeException restart) {
+                e.addSuppressed(restart);
+            }
+            throw e;
+        }
+        log.line("step", "stopped writers: " + stopped);
+        return stopped;
+    }
+
+    @Override
+    public Restored restore(BackupTarget t, BackupEntry b, String hostPath, boolean scratch, StepLog log) {
+        try (BackupHosts.Session s = hosts.open(t, log)) {
+            List<String> args = new ArrayList<>();
+            if (t.isDatabase()) {
+                Environment.Database db = t.database();
+                String into = scratch ? DatabaseArgs.scratchName(db.database()) : db.database();
+                String script = BackupTarget.POSTGRES.equals(t.kind()) ? "db-restore-postgres.sh"
+                        : "db-restore-mariadb.sh";
+                args.addAll(List.of("--database", into, "--input", hostPath, "--sha256", b.sha256()));
+                args.addAll(DatabaseArgs.connection(db, s.credentialsFile(db)));
+                args.add("--recreate");
+                if (scratch && BackupTarget.POSTGRES.equals(t.kind())) {
+                    args.add("--no-owner");
+                }
+                args.addAll(List.of("--verify-query", DatabaseArgs.schemaQuery(t.kind())));
+                JsonNode j = s.workerOk(script, args, hosts.properties().getStepTimeout(), "restore of " + b.id()
+                        + " into database " + into);
+                return new Restored(into, DatabaseArgs.counts(j), DatabaseArgs.text(j, "verifyValue"));
+            }
+            String into = scratch ? s.staging() + "/scratch/" + b.id() : s.absolute(t.path());
+            if (scratch) {
+                s.exec(List.of("mkdir", "-p", "--", s.staging() + "/scratch"), BackupHosts.SHORT);
+            }
+            args.addAll(List.of("--input", hostPath, "--target", into, "--sha256", b.sha256(), "--mode", "replace"));
+            JsonNode j = s.workerOk("dir-restore.sh", args, hosts.properties().getStepTimeout(), "restore of "
+                    + b.id() + " into directory " + into);
+            return new Restored(into, Map.of("files", j.path("files").asLong()), null);
+        }
+    }
+
+    @Override
+    public void dropScratch(BackupTarget t, String into, StepLog log) {
+        try (BackupHosts.Session s = hosts.open(t, log)) {
+            if (!t.isDatabase()) {
+                s.removeStaged(into);
+                return;
+            }
+            if (!into.endsWith(DatabaseArgs.SCRATCH_SUFFIX) || !into.matches("[A-Za-z0-9_]{1,63}")) {
+                throw new IllegalArgumentException("refusing to drop " + into + ": not a scratch database");
+            }
+            Environment.Database db = t.database();
+            String cred = s.credentialsFile(db);
+            List<String> argv = new ArrayList<>();
+            if (BackupTarget.POSTGRES.equals(t.kind())) {
+                if (cred != null) {
+                    argv.addAll(List.of("env", "PGPASSFILE=" + cred));
+                }
+                argv.addAll(List.of("dropdb", "-w", "-h", db.host(), "-p", String.valueOf(db.port()), "-U", db.user(),
+                        "--maintenance-db=postgres", "--if-exists", "--force", into));
+            } else {
+                argv.add("mysql");
+                if (cred != null) {
+                    argv.add("--defaults-extra-file=" + cred);
+                }
+                argv.addAll(List.of("--host=" + db.host(), "--port=" + db.port(), "--user=" + db.user(), "--batch",
+                        "-e", "DROP DATABASE IF EXISTS `" + into + "`"));
+            }
+            SshResult r = s.exec(argv, BackupHosts.SHORT);
+            if (r.exitCode() != 0) {
+                throw new IllegalStateException("dropping scratch database " + into + " on " + s.hostName()
+                        + " failed (exit " + r.exitCode() + "): " + r.stderrTail());
+            }
+        }
+    }
+
+    @Override
+    public void startWriters(BackupTarget t, List<String> instances, StepLog log) {
+        Environment env = hosts.environments().get(t.environment());
+        for (String w : instances) {
+            JsonNode j = service(env, w, "start", log);
+            log.line("step", "started " + w + ": " + j.path("state").asText());
+        }
+    }
+
+    @Override
+    public List<String> unhealthy(BackupTarget t, List<String> instances, StepLog log) {
+        Environment env = hosts.environments().get(t.environment());
+        List<String> bad = new ArrayList<>();
+        for (String w : instances) {
+            String[] p = w.split("/", 3);
+            HostConfig h = host(env, p[0]);
+            try (BackupHosts.Session s = hosts.open(env, h, log)) {
+                JsonNode st = s.worker("service.sh", List.of("--root", s.appRoot(), "--app", p[1], "--instance", p[2],
+                        "status"), BackupHosts.SHORT).json();
+                if (!"running".equals(st.path("state").asText()) || !st.path("port").canConvertToInt()) {
+                    bad.add(w + ": not running");
+                    continue;
+                }
+                String url = "http://127.0.0.1:" + st.path("port").asInt() + hosts.environments().healthPath(p[1]);
+                JsonNode probe = s.worker("health-probe.sh", List.of("--url", url, "--retries", "15", "--interval",
+                        "1"), BackupHosts.SHORT).json();
+                if (!probe.path("ok").asBoolean()) {
+                    bad.add(w + ": " + url + " answered " + probe.path("status").asText("nothing"));
+                }
+            }
+        }
+        return bad;
+    }
+
+    @Override
+    public void removeFromHost(BackupTarget t, String hostPath, StepLog log) {
+        try (BackupHosts.Session s = hosts.open(t, log)) {
+            s.removeStaged(hostPath);
+        }
+    }
+
+    private JsonNode service(Environment env, String writer, String action, StepLog log) {
+        String[] p = writer.split("/", 3);
+        if (p.length != 3) {
+            throw new IllegalArgumentException("not a writer (host/app/instance): " + writer);
+        }
+        try (BackupHosts.Session s = hosts.open(env, host(env, p[0]), log)) {
+            var r = s.worker("service.sh", List.of("--root", s.appRoot(), "--app", p[1], "--instance", p[2],
+                    action), BackupHosts.SHORT);
+            // "started but unhealthy" is for the health check to judge, not a failure to start
+            boolean startedUnhealthy = action.equals("start") && "running".equals(r.json().path("state").asText());
+            if (!r.ok() && !startedUnhealthy) {
+                throw new IllegalStateException("service.sh " + action + " of " + writer + " failed: " + r.error());
+            }
+            return r.json();
+        }
+    }
+
+    private static HostConfig host(Environment env, String name) {
+        return env.host(name).orElseThrow(() -> new IllegalStateException("host " + name + " of the writer is no "
+                + "longer in environment " + env.name()));
+    }
+}

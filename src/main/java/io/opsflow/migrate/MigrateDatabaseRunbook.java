@@ -1,0 +1,51 @@
+package io.opsflow.migrate;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.springframework.stereotype.Component;
+
+import io.opsflow.backup.BackupTargets;
+import io.opsflow.platform.environments.Environments;
+import io.opsflow.platform.runbook.InputSpec;
+import io.opsflow.platform.runbook.RunbookDefinition;
+
+/**
+ * Inputs of {@code migrate-database}: environment, application, the release whose migrations to apply, why. One
+ * migration per application and environment at a time ({@code migrate:<env>/<application>}, refused with 409).
+ */
+@Component
+public class MigrateDatabaseRunbook implements RunbookDefinition {
+    public static final String KEY = "migrate-database";
+    private final BackupTargets targets;
+
+    public MigrateDatabaseRunbook(BackupTargets targets) {
+        this.targets = targets;
+    }
+
+    @Override
+    public String processKey() {
+        return KEY;
+    }
+
+    @Override
+    public List<InputSpec> inputs() {
+        return List.of(InputSpec.environment("environment"), InputSpec.name("application"),
+                InputSpec.version("version"), InputSpec.text("reason").required().maxLength(500));
+    }
+
+    @Override
+    public void validate(Map<String, Object> vars, Environments environments, List<String> errors) {
+        try {
+            targets.databaseOf((String) vars.get("environment"), (String) vars.get("application"));
+        } catch (IllegalStateException e) {
+            errors.add("application: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public Optional<String> lockName(Map<String, Object> vars) {
+        return Optional.of("migrate:" + vars.get("environment") + "/" + vars.get("application"));
+    }
+}

@@ -1,0 +1,43 @@
+package io.opsflow.migrate.delegate;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
+
+import io.opsflow.backup.BackupTarget;
+import io.opsflow.backup.BackupTargets;
+import io.opsflow.backup.Vars;
+import io.opsflow.migrate.MigrationOperations;
+
+/** Lists the release's pending migrations: the evidence for the approver and the work of the run. */
+@Component("migrationPlan")
+public class MigrationPlanDelegate implements JavaDelegate {
+    private final MigrationOperations ops;
+    private final StepLogs logs;
+    private final BackupTargets targets;
+
+    public MigrationPlanDelegate(MigrationOperations ops, BackupTargets targets, StepLogs logs) {
+        this.logs = logs;
+        this.ops = ops;
+        this.targets = targets;
+    }
+
+    @Override
+    public void execute(DelegateExecution ex) {
+        try (StepLog log = logs.forExecution(ex)) {
+            String env = Vars.str(ex, "environment");
+            BackupTarget db = targets.databaseOf(env, Vars.str(ex, "application"));
+            MigrationOperations.Plan plan = ops.plan(db, Vars.str(ex, "application"), Vars.str(ex, "version"), log);
+            ex.setVariable("migrationDatabase", db.name());
+            ex.setVariable("lockName", "backup:" + env + "/" + db.name());
+            ex.setVariable("appliedBefore", Vars.json(plan.applied()));
+            ex.setVariable("pendingMigrations", Vars.json(plan.pending()));
+            ex.setVariable("hasPendingMigrations", !plan.pending().isEmpty());
+            ex.setVariable("migrationList", plan.pending().isEmpty() ? "(none: the database is up to date)"
+                    : String.join("\n", plan.pending()));
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.opsflow.migrate.delegate;
+
+import java.util.List;
+import java.util.Map;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+import io.opsflow.backup.BackupCatalog;
+import io.opsflow.backup.BackupEntry;
+import io.opsflow.backup.BackupTarget;
+import io.opsflow.backup.BackupTargets;
+import io.opsflow.backup.RestoreOperations;
+import io.opsflow.backup.RestoreVerification;
+import io.opsflow.backup.Vars;
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
+
+/**
+ * The steps of the migration's compensation (SubProcess_Rollback): restore the pre-migration backup over the
+ * database with its writers stopped, verify, start the writers. There is nothing left to fall back to, so every
+ * failure here is technical: an incident on the step, with a message saying what is wrong (a damaged backup, a
+ * restore that does not verify: then the writers stay stopped for an operator).
+ */
+public final class MigrationRollback {
+    private MigrationRollback() {
+    }
+
+    /** Shared lookups of the rollback steps. */
+    @Component
+    public static class Support {
+        private final RestoreOperations ops;
+        private final BackupTargets targets;
+        private final BackupCatalog catalog;
+        private final StepLogs logs;
+
+        public Support(RestoreOperations ops, BackupTargets targets, BackupCatalog catalog, StepLogs logs) {
+            this.ops = ops;
+            this.targets = targets;
+            this.catalog = catalog;
+            this.logs = logs;
+        }
+
+        BackupEntry backup(DelegateExecution ex) {
+            String id = Vars.str(ex, "preMigrationBackupId");
+            return catalog.find(id).orElseThrow(() -> new IllegalStateException("pre-migration backup " + id
+                    + " is not in the catalog any more; restore the database by hand from the offsite store"));
+        }
+
+        BackupTarget db(DelegateExecution ex) {
+            return targets.get(Vars.str(ex, "environment"), Vars.str(ex, "migrationDatabase"));
+        }
+    }
+
+    @Component("migrationRollbackStage")
+    public static class Stage implements JavaDelegate {
+        private final Support s;
+
+        public Stage(Support s) {
+            this.s = s;
+        }
+
+        @Override
+        public void execute(DelegateExecution ex) {
+            // a ChecksumMismatchException propagates: the pre-migration backup is damaged, an operator decides
+            try (StepLog log = s.logs.forExecution(ex)) {
+                ex.setVariable("rollbackStagedPath", s.ops.stageOnHost(s.db(ex), s.backup(ex), log));
+            }
+        }
+    }
+
+    @Component("migrationRollbackStopWriters")
+    public static class StopWriters implements JavaDelegate {
+        private final Support s;
+
+        public StopWriters(Support s) {
+            this.s = s;
+        }
+
+        @Override
+        public void execute(DelegateExecution ex) {
+            try (StepLog log = s.logs.forExecution(ex)) {
+                ex.setVariable("rollbackStoppedWriters", Vars.json(s.ops.stopWriters(s.db(ex), log)));
+            }
+        }
+    }
+
+    @Component("migrationRollbackRestore")
+    public static class Restore implements JavaDelegate {
+        private final Support s;
+
+        public Restore(Support s) {
+            this.s = s;
+        }
+
+        @Override
+        public void execute(DelegateExecution ex) {
+            try (StepLog log = s.logs.forExecution(ex)) {
+                RestoreOperations.Restored r = s.ops.restore(s.db(ex), s.backup(ex),
+                        Vars.str(ex, "rollbackStagedPath"), false, log);
+                ex.setVariable("rollbackRestoredInto", r.into());
+                ex.setVariable("restoredRowCounts", Vars.countsJson(r.rowCounts()));
+                ex.setVariable("restoredVerifyValue", r.verifyValue());
+            }
+        }
+    }
+
+    @Component("migrationRollbackVerify")
+    public static class Verify implements JavaDelegate {
+        private final Support s;
+
+        public Verify(Support s) {
+            this.s = s;
+        }
+
+        @Override
+        public void execute(DelegateExecution ex) {
+            BackupEntry b = s.backup(ex);
+            String into = Vars.str(ex, "rollbackRestoredInto");
+            Map<String, Long> counts = Vars.counts(Vars.opt(ex, "restoredRowCounts"));
+            List<String> diff = RestoreVerification.differences(b, new RestoreOperations.Restored(into, counts,
+                    Vars.opt(ex, "restoredVerifyValue")));
+            if (!diff.isEmpty()) {
+                throw new IllegalStateException("restoring pre-migration backup " + b.id() + " into " + into
+                        + " does not verify: " + String.join("; ", diff) + "; the writers stay stopped ("
+                        + ex.getVariable("rollbackStoppedWriters") + ")");
+            }
+            ex.setVariable("rollbackVerified", true);
+            ex.setVariable("rolledBackTo", b.id());
+        }
+    }
+
+    @Component("migrationRollbackStartWriters")
+    public static class StartWriters implements JavaDelegate {
+        private final Support s;
+
+        public StartWriters(Support s) {
+            this.s = s;
+        }
+
+        @Override
+        public void execute(DelegateExecution ex) {
+            BackupTarget db = s.db(ex);
+            try (StepLog log = s.logs.forExecution(ex)) {
+                s.ops.startWriters(db, Vars.stringList(Vars.opt(ex, "rollbackStoppedWriters")), log);
+                String staged = Vars.opt(ex, "rollbackStagedPath");
+                if (staged != null) {
+                    s.ops.removeFromHost(db, staged, log);
+                }
+            }
+        }
+    }
+}

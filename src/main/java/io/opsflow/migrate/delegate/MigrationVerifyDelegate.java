@@ -1,0 +1,43 @@
+package io.opsflow.migrate.delegate;
+
+import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
+
+import io.opsflow.backup.BackupTargets;
+import io.opsflow.backup.Vars;
+import io.opsflow.migrate.MigrationOperations;
+
+/** After the run no migration of the release may be pending (VERIFY_FAILED otherwise). */
+@Component("migrationVerify")
+public class MigrationVerifyDelegate implements JavaDelegate {
+    public static final String VERIFY_FAILED = "VERIFY_FAILED";
+    private final MigrationOperations ops;
+    private final StepLogs logs;
+    private final BackupTargets targets;
+
+    public MigrationVerifyDelegate(MigrationOperations ops, BackupTargets targets, StepLogs logs) {
+        this.logs = logs;
+        this.ops = ops;
+        this.targets = targets;
+    }
+
+    @Override
+    public void execute(DelegateExecution ex) {
+        try (StepLog log = logs.forExecution(ex)) {
+            var db = targets.get(Vars.str(ex, "environment"), Vars.str(ex, "migrationDatabase"));
+            MigrationOperations.Plan plan = ops.plan(db, Vars.str(ex, "application"), Vars.str(ex, "version"), log);
+            if (!plan.pending().isEmpty()) {
+                String reason = "after the migration of " + db.name() + " to " + ex.getVariable("version")
+                        + " these migrations are still pending: " + plan.pending();
+                ex.setVariable("failureReason", reason);
+                throw new BpmnError(VERIFY_FAILED, reason);
+            }
+            ex.setVariable("migrationVerified", true);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.opsflow.observe;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.opsflow.platform.api.EnvironmentStateProbe;
+import io.opsflow.platform.environments.Environment;
+import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.step.exec.StepLogs;
+import io.opsflow.step.ssh.SshConnections;
+import io.opsflow.step.ssh.SshResult;
+import io.opsflow.step.ssh.SshSession;
+import io.opsflow.step.ssh.SshTarget;
+import io.opsflow.step.ssh.WorkerResult;
+import io.opsflow.step.ssh.WorkerScripts;
+
+/**
+ * Probes an environment live, every host in parallel: can we log in over SSH (host key verified, key auth, run
+ * {@code true}), and which application instances are there, which version each serves and whether it is healthy
+ * right now ({@code workers/inventory.sh} on the host, which reads the instance directories and GETs each running
+ * instance's health path). Nothing is remembered between calls.
+ */
+@Component
+public class EnvironmentObserver implements EnvironmentStateProbe {
+    private static final Logger LOG = LoggerFactory.getLogger(EnvironmentObserver.class);
+    static final Duration HOST_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(20);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final SshConnections connections;
+    private final WorkerScripts workers;
+
+    public EnvironmentObserver(SshConnections connections, WorkerScripts workers) {
+        this.connections = connections;
+        this.workers = workers;
+    }
+
+    /** The live state as the API serialises it (see {@link ObservedEnvironment} for the keys). */
+    @Override
+    public Map<String, Object> observe(Environment env) {
+        return JSON.convertValue(probe(env), new TypeReference<LinkedHashMap<String, Object>>() {
+        });
+    }
+
+    /** Probes every host of {@code env} now, in parallel. */
+    public ObservedEnvironment probe(Environment env) {
+        List<HostConfig> hosts = env.hosts();
+        List<ObservedEnvironment.Host> observed = new ArrayList<>();
+        if (!hosts.isEmpty()) {
+            ExecutorService pool = Executors.newFixedThreadPool(Math.min(hosts.size(), 16), r -> {
+                Thread t = new Thread(r, "observe-" + env.name());
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<Future<ObservedEnvironment.Host>> futures = hosts.stream()
+                        .map(h -> pool.submit(() -> observeHost(env, h))).toList();
+                long deadline = System.nanoTime() + HOST_TIMEOUT.toNanos();
+                for (int i = 0; i < hosts.size(); i++) {
+                    HostConfig h = hosts.get(i);
+                    try {
+                        observed.add(futures.get(i).get(Math.max(1, deadline - System.nanoTime()),
+                                TimeUnit.NANOSECONDS));
+                    } catch (TimeoutException e) {
+                        futures.get(i).cancel(true);
+                        observed.add(unreachable(env, h, "no answer within " + HOST_TIMEOUT.toSeconds() + " s"));
+                    } catch (ExecutionException e) {
+                        observed.add(unreachable(env, h, String.valueOf(e.getCause().getMessage())));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while observing " + env.name(), e);
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        String lbUrl = env.loadBalancer() == null ? null : env.loadBalancer().url();
+        return new ObservedEnvironment(env.name(), env.requiresApproval(), new ObservedEnvironment.LoadBalancer(lbUrl),
+                observed, Instant.now().toString());
+    }
+
+    private static ObservedEnvironment.Host unreachable(Environment env, HostConfig h, String why) {
+        return new ObservedEnvironment.Host(h.name(), h.address(), env.sshPort(h), false, why, List.of());
+    }
+
+    ObservedEnvironment.Host observeHost(Environment env, HostConfig h) {
+        int port = env.sshPort(h);
+        SshTarget target;
+        try {
+            Environment.Ssh ssh = env.ssh();
+            String knownHosts = ssh == null ? null : ssh.knownHosts();
+            target = new SshTarget(h.address(), port, ssh == null ? null : ssh.user(),
+                    ssh == null ? null : ssh.keyRef(),
+                    knownHosts == null || knownHosts.isBlank() ? null : Path.of(knownHosts));
+        } catch (RuntimeException e) {
+            return unreachable(env, h, "SSH settings of environment " + env.name() + " are incomplete: "
+                    + e.getMessage());
+        }
+        try (SshSession session = connections.open(target)) {
+            SshResult t = session.exec(List.of("true"), COMMAND_TIMEOUT, StepLogs.noop());
+            if (t.exitCode() != 0) {
+                return unreachable(env, h, "logged in, but 'true' exited " + t.exitCode());
+            }
+            String root = env.appRoot() == null || env.appRoot().isBlank() ? "~" : env.appRoot();
+            StepLogs.MemoryStepLog log = StepLogs.memory();
+            WorkerResult inv;
+            try {
+                inv = workers.run(session, "inventory.sh", List.of("--root", root), COMMAND_TIMEOUT, log);
+            } catch (RuntimeException e) {
+                return new ObservedEnvironment.Host(h.name(), h.address(), port, true,
+                        "listing the instances failed: " + e.getMessage(), List.of());
+            }
+            if (!inv.ok()) {
+                return new ObservedEnvironment.Host(h.name(), h.address(), port, true,
+                        "inventory.sh failed (exit " + inv.exitCode() + "): " + inv.error(), List.of());
+            }
+            List<ObservedEnvironment.Instance> instances = new ArrayList<>();
+            for (JsonNode i : inv.json().path("instances")) {
+                String instance = i.path("instance").asText();
+                Integer p = i.path("port").isInt() ? i.path("port").asInt() : null;
+                instances.add(new ObservedEnvironment.Instance(i.path("app").asText(), instance,
+                        i.path("version").isTextual() ? i.path("version").asText() : null,
+                        i.path("healthy").asBoolean(false),
+                        p == null ? null : "http://" + h.address() + ":" + p,
+                        "blue".equals(instance) || "green".equals(instance) ? instance : null,
+                        i.path("state").asText(null), p));
+            }
+            return new ObservedEnvironment.Host(h.name(), h.address(), port, true, null, instances);
+        } catch (RuntimeException e) {
+            LOG.debug("observe {}/{}: {}", env.name(), h.name(), e.toString());
+            return unreachable(env, h, e.getMessage());
+        }
+    }
+}

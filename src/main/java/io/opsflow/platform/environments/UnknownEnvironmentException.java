@@ -1,0 +1,7 @@
+package io.opsflow.platform.environments;
+
+public class UnknownEnvironmentException extends RuntimeException {
+    public UnknownEnvironmentException(String name, java.util.Collection<String> known) {
+        super("unknown environment '" + name + "'; configured: " + known);
+    }
+}

@@ -1,0 +1,103 @@
+package io.opsflow.platform.security;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.annotation.Priority;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+
+import org.camunda.bpm.engine.AuthorizationException;
+import org.camunda.bpm.engine.ProcessEngineException;
+import org.camunda.bpm.engine.ProcessEngines;
+import org.camunda.bpm.engine.rest.exception.ProcessEngineExceptionHandler;
+import org.camunda.bpm.engine.rest.exception.RestException;
+import org.camunda.bpm.engine.rest.exception.RestExceptionHandler;
+
+import io.opsflow.platform.approval.FourEyesGuard;
+import io.opsflow.platform.locks.RunbookLockedException;
+import io.opsflow.platform.runbook.RunbookInputException;
+
+/**
+ * Camunda REST wraps anything thrown while starting an instance as HTTP 500 "Cannot instantiate process definition".
+ * These mappers find opsflow's own refusals in the cause chain and answer what they mean: invalid input → 400 with
+ * the field messages, lock held → 409, four-eyes violation → 403 (also when the engine's REVOKE authorization refused
+ * the initiator on their own approval task: the message then names the four-eyes rule, not a missing permission).
+ * Everything else keeps Camunda's mapping.
+ */
+public final class RunbookRestExceptionMapper {
+    private RunbookRestExceptionMapper() {
+    }
+
+    static Optional<Response> map(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof RunbookInputException in) {
+                Map<String, Object> body = body("RunbookInputException", in.getMessage());
+                body.put("runbook", in.processKey());
+                body.put("errors", in.errors());
+                return Optional.of(json(400, body));
+            }
+            if (t instanceof RunbookLockedException l) {
+                Map<String, Object> body = body("RunbookLockedException", l.getMessage());
+                body.put("lock", l.lockName());
+                body.put("heldBy", l.owner());
+                return Optional.of(json(409, body));
+            }
+            if (t instanceof FourEyesGuard.FourEyesViolationException f) {
+                return Optional.of(json(403, body("FourEyesViolation", f.getMessage())));
+            }
+            if (t instanceof AuthorizationException denied) {
+                Optional<String> fourEyes = FourEyesGuard.explain(ProcessEngines.getDefaultProcessEngine(false),
+                        denied);
+                if (fourEyes.isPresent()) {
+                    Map<String, Object> body = body("FourEyesViolation", fourEyes.get());
+                    body.put("userId", denied.getUserId());
+                    return Optional.of(json(403, body));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Map<String, Object> body(String type, String message) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", type);
+        m.put("message", message);
+        m.put("code", null);
+        return m;
+    }
+
+    private static Response json(int status, Map<String, Object> body) {
+        return Response.status(status).entity(body).type(MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    @Provider
+    @Priority(1)
+    public static class RestExceptionMapper implements ExceptionMapper<RestException> {
+        private final RestExceptionHandler fallback = new RestExceptionHandler();
+
+        @Override
+        public Response toResponse(RestException e) {
+            return map(e).orElseGet(() -> fallback.toResponse(e));
+        }
+    }
+
+    @Provider
+    @Priority(1)
+    public static class EngineExceptionMapper implements ExceptionMapper<ProcessEngineException> {
+        private final ProcessEngineExceptionHandler fallback = new ProcessEngineExceptionHandler();
+
+        @Override
+        public Response toResponse(ProcessEngineException e) {
+            return map(e).orElseGet(() -> fallback.toResponse(e));
+        }
+    }
+
+    static List<String> handledTypes() {
+        return List.of("RunbookInputException", "RunbookLockedException", "FourEyesViolation");
+    }
+}

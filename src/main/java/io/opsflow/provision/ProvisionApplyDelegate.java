@@ -1,0 +1,40 @@
+package io.opsflow.provision;
+
+import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
+
+/**
+ * Task_TerraformApply: applies exactly the approved plan ({@code tfPlanFile} with SHA-256 {@code approvedPlanSha256},
+ * copied from {@code tfPlanSha256} when the approver completed Task_Approve, or when no approval was needed). A
+ * missing, changed or stale plan is BpmnError {@value #PLAN_MISMATCH} (the run ends FAILED; plan again).
+ */
+@Component("provisionApply")
+public class ProvisionApplyDelegate implements JavaDelegate {
+    public static final String PLAN_MISMATCH = "PLAN_MISMATCH";
+
+    private final ProvisionOperations ops;
+    private final StepLogs logs;
+
+    public ProvisionApplyDelegate(ProvisionOperations ops, StepLogs logs) {
+        this.ops = ops;
+        this.logs = logs;
+    }
+
+    @Override
+    public void execute(DelegateExecution execution) {
+        String env = ProvisionVariables.string(execution, "environment");
+        Object approved = execution.getVariable("approvedPlanSha256");
+        try (StepLog log = logs.forExecution(execution)) {
+            ops.apply(env, ProvisionVariables.string(execution, "tfPlanFile"),
+                    approved == null ? null : approved.toString(), log);
+        } catch (ProvisionOperations.PlanMismatchException e) {
+            throw new BpmnError(PLAN_MISMATCH, e.getMessage());
+        }
+        execution.setVariable("tfApplied", true);
+    }
+}

@@ -1,0 +1,100 @@
+package io.opsflow.provision;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.stereotype.Component;
+
+import io.opsflow.platform.environments.Environment;
+import io.opsflow.platform.environments.Environments;
+import io.opsflow.platform.runbook.InputSpec;
+import io.opsflow.platform.runbook.RunbookDefinition;
+import io.opsflow.step.terraform.TerraformStep;
+
+/**
+ * Inputs of provision-infrastructure: {@code action} apply (default) or destroy, the Terraform variables the
+ * environment's root declares ({@code hostCount} -> {@code host_count}; others as a JSON object in {@code tfVars}),
+ * and a reason. Checked at start against the root itself: an undeclared variable is refused before anything runs.
+ */
+@Component
+public class ProvisionInfrastructureRunbook implements RunbookDefinition {
+    public static final String PROCESS_KEY = "provision-infrastructure";
+
+    private final Function<String, Path> rootResolver;
+
+    @Autowired
+    public ProvisionInfrastructureRunbook(TerraformStep terraform) {
+        this(terraform::resolveRoot);
+    }
+
+    /** For tests: resolves an environment's configured terraform-root to a directory. */
+    public ProvisionInfrastructureRunbook(Function<String, Path> rootResolver) {
+        this.rootResolver = rootResolver;
+    }
+
+    @Override
+    public String processKey() {
+        return PROCESS_KEY;
+    }
+
+    @Override
+    public List<InputSpec> inputs() {
+        return List.of(
+                InputSpec.environment("environment"),
+                InputSpec.choice("action", "apply", "destroy").defaultValue("apply"),
+                InputSpec.integer("hostCount").min(0).max(50).optional(),
+                InputSpec.text("tfVars").maxLength(2000).optional(),
+                InputSpec.text("reason").maxLength(500).required());
+    }
+
+    /** Infrastructure changes and platform restarts of one environment exclude each other. */
+    @Override
+    public Optional<String> lockName(Map<String, Object> vars) {
+        return Optional.of("platform:" + vars.get("environment"));
+    }
+
+    @Override
+    public void validate(Map<String, Object> vars, Environments environments, List<String> errors) {
+        Environment env = environments.get((String) vars.get("environment"));
+        Path root = root(env, errors);
+        if (root == null) {
+            return;
+        }
+        Set<String> declared;
+        try {
+            declared = TerraformRootVariables.declared(root);
+        } catch (IllegalArgumentException e) {
+            errors.add("environment: " + e.getMessage() + " (terraform-root of " + env.name() + ")");
+            return;
+        }
+        TerraformRootVariables.fromInputs(vars.get("hostCount"), vars.get("tfVars"), declared, errors);
+    }
+
+    /** The environment's root directory, or null with an error. */
+    Path root(Environment env, List<String> errors) {
+        if (env.terraformRoot() == null || env.terraformRoot().isBlank()) {
+            errors.add("environment: " + env.name() + " has no Terraform root; configure opsflow.environments."
+                    + env.name() + ".terraform-root");
+            return null;
+        }
+        return rootResolver.apply(env.terraformRoot());
+    }
+
+    /** The Terraform variables of a validated start. */
+    public Map<String, Object> terraformVars(Environment env, Object hostCount, Object tfVars) {
+        List<String> errors = new ArrayList<>();
+        Path root = root(env, errors);
+        Map<String, Object> out = root == null ? Map.of()
+                : TerraformRootVariables.fromInputs(hostCount, tfVars, TerraformRootVariables.declared(root), errors);
+        if (!errors.isEmpty()) {
+            throw new IllegalStateException(String.join("; ", errors));
+        }
+        return out;
+    }
+}

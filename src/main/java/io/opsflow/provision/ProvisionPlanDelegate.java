@@ -1,0 +1,44 @@
+package io.opsflow.provision;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
+
+/**
+ * Task_TerraformPlan: plans (action destroy: a destroy plan) and records the evidence for the approver:
+ * {@code tfHasChanges}, {@code tfAdd}/{@code tfChange}/{@code tfDestroy}, {@code tfResourceChanges} (one line per
+ * resource), {@code tfPlanSummary}, {@code tfPlanFile}, {@code tfPlanSha256}.
+ */
+@Component("provisionPlan")
+public class ProvisionPlanDelegate implements JavaDelegate {
+    private final ProvisionOperations ops;
+    private final StepLogs logs;
+
+    public ProvisionPlanDelegate(ProvisionOperations ops, StepLogs logs) {
+        this.ops = ops;
+        this.logs = logs;
+    }
+
+    @Override
+    public void execute(DelegateExecution execution) {
+        String env = ProvisionVariables.string(execution, "environment");
+        boolean destroy = "destroy".equals(execution.getVariable("action"));
+        ProvisionOperations.Plan plan;
+        try (StepLog log = logs.forExecution(execution)) {
+            plan = ops.plan(env, execution.getProcessInstanceId(),
+                    ProvisionVariables.jsonObject(execution, "terraformVars"), destroy, log);
+        }
+        execution.setVariable("tfHasChanges", plan.hasChanges());
+        execution.setVariable("tfAdd", plan.add());
+        execution.setVariable("tfChange", plan.change());
+        execution.setVariable("tfDestroy", plan.destroy());
+        execution.setVariable("tfResourceChanges", plan.resourceChanges().isEmpty() ? "(none)"
+                : String.join("\n", plan.resourceChanges()));
+        execution.setVariable("tfPlanSummary", (destroy ? "DESTROY: " : "") + plan.summary());
+        execution.setVariable("tfPlanFile", plan.planFile());
+        execution.setVariable("tfPlanSha256", plan.sha256());
+    }
+}

@@ -1,0 +1,127 @@
+package io.opsflow.provision;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+
+import io.opsflow.platform.environments.Environment;
+import io.opsflow.platform.environments.Environments;
+import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.sandbox.SandboxFleet;
+import io.opsflow.scale.FleetWorkers;
+import io.opsflow.step.exec.StepLogs;
+
+/**
+ * {@link FleetProvisioner} for the sandbox environments: the sandbox Terraform roots only record hosts
+ * ({@code terraform_data}), so after an apply the fleet is made to match the {@code hosts} output by count: missing
+ * hosts are started ({@link SandboxFleet#addHost}: SSH server, known_hosts, inventory, registry), surplus hosts go
+ * highest number first, as Terraform's {@code count} drops trailing indexes (their application instances are
+ * deregistered from the load balancer and stopped first, then {@link SandboxFleet#removeHost}). Only active when the
+ * sandbox fleet runs; real environments fall through to {@link RegistryFleetProvisioner}.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
+public class SandboxFleetProvisioner implements FleetProvisioner {
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxFleetProvisioner.class);
+    private static final Duration STEP_TIMEOUT = Duration.ofMinutes(1);
+
+    private final ObjectProvider<SandboxFleet> fleet;
+    private final Environments environments;
+    private final ObjectProvider<FleetWorkers> workers;
+
+    public SandboxFleetProvisioner(ObjectProvider<SandboxFleet> fleet, Environments environments,
+                                   ObjectProvider<FleetWorkers> workers) {
+        this.fleet = fleet;
+        this.environments = environments;
+        this.workers = workers;
+    }
+
+    @Override
+    public boolean handles(String environment) {
+        SandboxFleet f = fleet.getIfAvailable();
+        return f != null && f.isRunning() && f.environmentNames().contains(environment);
+    }
+
+    @Override
+    public FleetChange applyHostCount(String environment, Map<String, Object> outputs) {
+        SandboxFleet f = fleet.getObject();
+        int desired = desiredCount(environment, outputs);
+        List<String> before = names(f.hosts(environment));
+        List<String> added = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
+        for (int i = before.size(); i < desired; i++) {
+            added.add(f.addHost(environment).name());
+        }
+        if (before.size() > desired) {
+            List<SandboxFleet.FleetHost> surplus = new ArrayList<>(f.hosts(environment));
+            surplus.sort(Comparator.comparingInt((SandboxFleet.FleetHost h) -> number(h.name())).reversed());
+            for (SandboxFleet.FleetHost h : surplus.subList(0, before.size() - desired)) {
+                retire(environment, h.name());
+                f.removeHost(environment, h.name());
+                removed.add(h.name());
+            }
+        }
+        List<String> after = names(f.hosts(environment));
+        LOG.info("sandbox {}: Terraform wants {} host(s); added {}, removed {}; now {}", environment, desired, added,
+                removed, after);
+        return new FleetChange(after, added, removed);
+    }
+
+    /** {@code host_count} output, else the length of the {@code hosts} output. */
+    static int desiredCount(String environment, Map<String, Object> outputs) {
+        Object count = outputs.get("host_count");
+        if (count instanceof Number n) {
+            return n.intValue();
+        }
+        if (outputs.get("hosts") instanceof List<?> l) {
+            return l.size();
+        }
+        if (outputs.isEmpty()) {
+            return 0; // destroyed: a root without state has no outputs
+        }
+        throw new IllegalStateException("the sandbox Terraform root of " + environment + " has neither a host_count "
+                + "nor a hosts output; got " + outputs.keySet());
+    }
+
+    /** Deregisters and stops the host's application instances before the host goes away; best effort. */
+    private void retire(String environment, String host) {
+        FleetWorkers w = workers.getIfAvailable();
+        if (w == null) {
+            return;
+        }
+        Environment e = environments.get(environment);
+        HostConfig h = e.host(host).orElse(null);
+        if (h == null) {
+            return;
+        }
+        try (var log = StepLogs.noop()) {
+            for (FleetWorkers.HostInstance i : w.inventory(e, h, false, STEP_TIMEOUT, log)) {
+                w.lb(e, h, i.app(), FleetWorkers.backendId(host, i.instance()), List.of(), "remove",
+                        true, STEP_TIMEOUT, log);
+                w.run(e, h, "service.sh", List.of("--root", FleetWorkers.root(e), "--app", i.app(), "--instance",
+                        i.instance(), "stop"), STEP_TIMEOUT, log);
+            }
+        } catch (RuntimeException ex) {
+            LOG.warn("sandbox {}: could not stop the instances on {} before removing it: {}", environment, host,
+                    ex.getMessage());
+        }
+    }
+
+    private static List<String> names(List<SandboxFleet.FleetHost> hosts) {
+        return hosts.stream().map(SandboxFleet.FleetHost::name).toList();
+    }
+
+    private static int number(String name) {
+        String suffix = name.substring(name.lastIndexOf('-') + 1);
+        return suffix.matches("[0-9]{1,6}") ? Integer.parseInt(suffix) : 0;
+    }
+}

@@ -1,0 +1,165 @@
+package io.opsflow.provision;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.stereotype.Component;
+
+import io.opsflow.platform.environments.Environment;
+import io.opsflow.platform.environments.Environments;
+import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.step.ansible.AnsibleRun;
+import io.opsflow.step.ansible.AnsibleStep;
+import io.opsflow.step.ansible.PlaybookResult;
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.ssh.HostTargets;
+import io.opsflow.step.ssh.SshResult;
+import io.opsflow.step.ssh.SshStep;
+import io.opsflow.step.terraform.PlanSummary;
+import io.opsflow.step.terraform.TerraformStep;
+
+/**
+ * {@link ProvisionOperations} with the step library: {@link TerraformStep} on the environment's terraform-root
+ * (per-run plan files under {@code opsflow.terraform.work-dir/<processInstanceId>}), {@link AnsibleStep} running
+ * configure-host.yml limited to the new hosts (and the environment's inventory group), and an SSH round trip
+ * ({@code true}) per new host as the health check.
+ */
+@Component
+public class TerraformProvisionOperations implements ProvisionOperations {
+    private final Environments environments;
+    private final TerraformStep terraform;
+    private final AnsibleStep ansible;
+    private final HostTargets targets;
+    private final SshStep ssh;
+    private final ProvisionProperties props;
+
+    public TerraformProvisionOperations(Environments environments, TerraformStep terraform, AnsibleStep ansible,
+                                        HostTargets targets, SshStep ssh, ProvisionProperties props) {
+        this.environments = environments;
+        this.terraform = terraform;
+        this.ansible = ansible;
+        this.targets = targets;
+        this.ssh = ssh;
+        this.props = props;
+    }
+
+    @Override
+    public void init(String environment, StepLog log) {
+        terraform.init(root(environment), log);
+    }
+
+    @Override
+    public Plan plan(String environment, String runId, Map<String, Object> terraformVars, boolean destroy,
+                     StepLog log) {
+        Path root = root(environment);
+        Path runDir = terraform.runDir(runId);
+        PlanSummary s = destroy ? terraform.destroyPlan(root, terraformVars, runDir, log)
+                : terraform.plan(root, terraformVars, runDir, log);
+        List<String> lines = s.resourceChanges().stream()
+                .map(rc -> rc.symbol() + " " + rc.address() + " (" + String.join(", ", rc.actions()) + ")").toList();
+        String summary = s.describe().lines().findFirst().orElse("");
+        return new Plan(s.hasChanges(), s.add(), s.change(), s.destroy(), lines, summary, s.planFile().toString(),
+                s.sha256());
+    }
+
+    @Override
+    public void apply(String environment, String planFile, String approvedSha256, StepLog log) {
+        try {
+            terraform.apply(root(environment), Path.of(planFile), approvedSha256, log);
+        } catch (io.opsflow.step.terraform.PlanMismatchException e) {
+            throw new PlanMismatchException(e.reason() + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public Map<String, Object> outputs(String environment, StepLog log) {
+        return terraform.outputs(root(environment), log);
+    }
+
+    @Override
+    public void configureHosts(String environment, List<String> hosts, StepLog log) {
+        if (hosts.isEmpty()) {
+            return;
+        }
+        Environment e = environments.get(environment);
+        hosts.forEach(h -> FleetHosts.require(e, h));
+        AnsibleRun run = AnsibleRun.builder(ansible.playbook(playbookName()), inventory(e))
+                .limit(String.join(",", hosts) + ",&" + e.name())
+                .timeout(props.getConfigureTimeout())
+                .hostKeyChecking(e.ssh() == null || e.ssh().hostKeyChecking())
+                .build();
+        PlaybookResult r = ansible.runPlaybook(run, log);
+        if (!r.succeeded()) {
+            throw new IllegalStateException("configure-host.yml did not configure the new host(s) of " + environment
+                    + ": failed " + r.failedHosts() + ", unreachable " + r.unreachableHosts() + "; " + r.summary()
+                    + ". Fix the host(s), then retry this job");
+        }
+        List<String> missing = hosts.stream().filter(h -> !r.stats().containsKey(h)).toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("configure-host.yml did not reach " + missing + " (not in the inventory "
+                    + inventory(e) + " of " + environment + "?); fix the inventory, then retry this job");
+        }
+    }
+
+    @Override
+    public void checkHosts(String environment, List<String> hosts, StepLog log) {
+        Environment e = environments.get(environment);
+        List<String> problems = new ArrayList<>();
+        for (String name : hosts) {
+            HostConfig h = FleetHosts.require(e, name);
+            try {
+                SshResult r = ssh.run(targets.target(e, h), List.of("true"), props.getCheckTimeout(), log);
+                if (!r.succeeded()) {
+                    problems.add(name + ": exit " + r.exitCode());
+                }
+            } catch (RuntimeException ex) {
+                problems.add(name + ": " + ex.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("new host(s) of " + environment + " do not answer over SSH: " + problems
+                    + "; fix them, then retry this job");
+        }
+    }
+
+    private String playbookName() {
+        return Path.of(props.getConfigurePlaybook()).getFileName().toString();
+    }
+
+    private Path root(String environment) {
+        Environment e = environments.get(environment);
+        if (e.terraformRoot() == null || e.terraformRoot().isBlank()) {
+            throw new IllegalStateException("environment " + environment + " has no terraform-root "
+                    + "(opsflow.environments." + environment + ".terraform-root)");
+        }
+        return terraform.resolveRoot(e.terraformRoot());
+    }
+
+    private Path inventory(Environment e) {
+        String inv = e.ansibleInventory();
+        if (inv == null || inv.isBlank()) {
+            throw new IllegalStateException("environment " + e.name() + " has no Ansible inventory "
+                    + "(opsflow.environments." + e.name() + ".ansible-inventory)");
+        }
+        Path p = Path.of(inv);
+        if (p.isAbsolute() || Files.exists(p)) {
+            return p.toAbsolutePath().normalize();
+        }
+        return ansible.properties().ansibleDir().resolve(p).normalize();
+    }
+
+    /** Host lookup with a message naming the environment's hosts. */
+    static final class FleetHosts {
+        private FleetHosts() {
+        }
+
+        static HostConfig require(Environment e, String name) {
+            return e.host(name).orElseThrow(() -> new IllegalStateException("environment " + e.name()
+                    + " has no host " + name + " after the fleet update (hosts: "
+                    + e.hosts().stream().map(HostConfig::name).toList() + ")"));
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.opsflow.release;
+
+import java.util.Objects;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Task_ActivateBatch (rolling, canary): for each host of the current batch, drain its backend and activate the new
+ * version on its live instance. Compensated by {@link RestoreBatchDelegate}. An instance that comes up unhealthy is
+ * not an error here: the health gate that follows decides.
+ */
+@Component("releaseActivateBatch")
+public class ActivateBatchDelegate implements JavaDelegate {
+    private static final Logger LOG = LoggerFactory.getLogger(ActivateBatchDelegate.class);
+    private final ReleaseOperations ops;
+
+    public ActivateBatchDelegate(ReleaseOperations ops) {
+        this.ops = ops;
+    }
+
+    @Override
+    public void execute(DelegateExecution execution) {
+        ReleaseVars v = new ReleaseVars(execution);
+        int batch = v.batchIndex();
+        for (PlanEntry e : v.plan().batch(batch)) {
+            ops.drain(v.environment(), v.application(), e.host(), e.instance());
+            Activation a = ops.activate(v.environment(), v.application(), e.host(), e.instance(), e.toVersion());
+            if (!Objects.equals(a.previousVersion(), e.instancePreviousVersion())) {
+                LOG.warn("{}/{} ran {} when activated, the plan said {}; a rollback restores the planned {}",
+                        e.host(), e.instance(), a.previousVersion(), e.instancePreviousVersion(),
+                        e.instancePreviousVersion());
+            }
+            LOG.info("batch {}: {}/{} {} -> {} (healthy: {})", batch + 1, e.host(), e.instance(),
+                    a.previousVersion(), a.version(), a.healthy());
+        }
+    }
+}

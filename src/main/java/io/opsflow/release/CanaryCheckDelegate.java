@@ -1,0 +1,53 @@
+package io.opsflow.release;
+
+import static io.opsflow.release.ReleaseVars.CANARY_CHECKS;
+import static io.opsflow.release.ReleaseVars.CANARY_DONE;
+import static io.opsflow.release.ReleaseVars.FAILED_HOSTS;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Task_CanaryCheck: one of the repeated health checks of the canary batch during its bake period. Any unhealthy
+ * canary aborts the release (HEALTH_CHECK_FAILED → compensation: nothing of the new version stays running).
+ */
+@Component("releaseCanaryCheck")
+public class CanaryCheckDelegate implements JavaDelegate {
+    private static final Logger LOG = LoggerFactory.getLogger(CanaryCheckDelegate.class);
+    private final ReleaseOperations ops;
+
+    public CanaryCheckDelegate(ReleaseOperations ops) {
+        this.ops = ops;
+    }
+
+    @Override
+    public void execute(DelegateExecution execution) {
+        ReleaseVars v = new ReleaseVars(execution);
+        int n = v.integer(CANARY_DONE) + 1;
+        v.set(CANARY_DONE, n);
+        Map<PlanEntry, String> unhealthy = new LinkedHashMap<>();
+        for (PlanEntry e : v.plan().batch(v.batchIndex())) {
+            HealthResult r = ops.checkInstance(v.environment(), v.application(), e.host(), e.instance(),
+                    e.toVersion());
+            if (!r.healthy()) {
+                unhealthy.put(e, r.detail());
+            }
+        }
+        if (!unhealthy.isEmpty()) {
+            List<String> failed = new ArrayList<>(v.hostList(FAILED_HOSTS));
+            unhealthy.keySet().forEach(e -> failed.add(e.host()));
+            v.setJson(FAILED_HOSTS, failed);
+            throw v.healthFailure("canary aborted at bake check " + n + " of " + v.integer(CANARY_CHECKS) + ": "
+                    + HealthGateDelegate.describe(unhealthy));
+        }
+        LOG.info("canary bake check {} of {}: healthy", n, v.integer(CANARY_CHECKS));
+    }
+}

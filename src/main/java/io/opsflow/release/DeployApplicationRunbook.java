@@ -1,0 +1,45 @@
+package io.opsflow.release;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.springframework.stereotype.Component;
+
+import io.opsflow.platform.environments.Environments;
+import io.opsflow.platform.runbook.InputSpec;
+import io.opsflow.platform.runbook.RunbookDefinition;
+
+/**
+ * Inputs and lock of {@code deploy-application}: the same lock as {@code release-version}, so a deploy and a release
+ * of one application in one environment never overlap.
+ */
+@Component
+public class DeployApplicationRunbook implements RunbookDefinition {
+    public static final String KEY = "deploy-application";
+
+    @Override
+    public String processKey() {
+        return KEY;
+    }
+
+    @Override
+    public List<InputSpec> inputs() {
+        return List.of(
+                InputSpec.environment("environment").required(),
+                InputSpec.name("application").required(),
+                InputSpec.version("version").required(),
+                InputSpec.text("reason").maxLength(500).optional());
+    }
+
+    @Override
+    public Optional<String> lockName(Map<String, Object> vars) {
+        return Optional.of(ReleaseVersionRunbook.lockName((String) vars.get("environment"),
+                (String) vars.get("application")));
+    }
+
+    @Override
+    public void validate(Map<String, Object> vars, Environments environments, List<String> errors) {
+        ReleaseVersionRunbook.requireReasonWhenApproved(vars, environments, errors);
+    }
+}

@@ -1,0 +1,41 @@
+package io.opsflow.release;
+
+import static io.opsflow.release.ReleaseVars.ACTIVE_COLOUR_BEFORE;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Task_DeployIdle (blue-green): pins the load balancer to the serving colour (when it routed to any colour), then
+ * activates the new version on the idle colour's instance of every host and registers it as a backend of the idle
+ * colour: it gets no traffic until the switch. Compensated by {@link RestoreIdleDelegate}.
+ */
+@Component("releaseDeployIdle")
+public class DeployIdleDelegate implements JavaDelegate {
+    private static final Logger LOG = LoggerFactory.getLogger(DeployIdleDelegate.class);
+    private final ReleaseOperations ops;
+
+    public DeployIdleDelegate(ReleaseOperations ops) {
+        this.ops = ops;
+    }
+
+    @Override
+    public void execute(DelegateExecution execution) {
+        ReleaseVars v = new ReleaseVars(execution);
+        ReleasePlan plan = v.plan();
+        if (execution.getVariable(ACTIVE_COLOUR_BEFORE) == null) {
+            ops.switchColour(v.environment(), v.application(), plan.previousColour());
+            LOG.info("pinned the load balancer to {} before deploying to {}", plan.previousColour(),
+                    plan.targetColour());
+        }
+        for (PlanEntry e : plan.entries()) {
+            Activation a = ops.activate(v.environment(), v.application(), e.host(), e.instance(), e.toVersion());
+            ops.registerBackend(v.environment(), v.application(), e.host(), e.instance(), plan.targetColour());
+            LOG.info("idle {}/{}: {} -> {} (healthy: {})", e.host(), e.instance(), a.previousVersion(), a.version(),
+                    a.healthy());
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.opsflow.release;
+
+import static io.opsflow.release.ReleaseVars.*;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Task_HealthGate after each batch (rolling, canary): checks every instance of the batch directly. Healthy ones are
+ * put back into rotation. Unhealthy ones count against the failure budget ({@code maxFailurePercent} of all hosts of
+ * the release): within it, the host is reverted to its previous version right away, recorded in {@code failedHosts}
+ * and {@code revertedHosts}, and the release continues; beyond it (or any failure in a canary batch) the gate throws
+ * HEALTH_CHECK_FAILED, which compensates the batch and then the completed ones.
+ */
+@Component("releaseHealthGate")
+public class HealthGateDelegate implements JavaDelegate {
+    private static final Logger LOG = LoggerFactory.getLogger(HealthGateDelegate.class);
+    private final ReleaseOperations ops;
+
+    public HealthGateDelegate(ReleaseOperations ops) {
+        this.ops = ops;
+    }
+
+    @Override
+    public void execute(DelegateExecution execution) {
+        ReleaseVars v = new ReleaseVars(execution);
+        int batch = v.batchIndex();
+        ReleasePlan plan = v.plan();
+        boolean canaryBatch = ReleasePlan.CANARY.equals(plan.strategy()) && batch == 0;
+        Map<PlanEntry, String> unhealthy = new LinkedHashMap<>();
+        for (PlanEntry e : plan.batch(batch)) {
+            HealthResult r = ops.checkInstance(v.environment(), v.application(), e.host(), e.instance(),
+                    e.toVersion());
+            if (r.healthy()) {
+                ops.undrain(v.environment(), v.application(), e.host(), e.instance());
+            } else {
+                unhealthy.put(e, r.detail());
+            }
+        }
+        if (unhealthy.isEmpty()) {
+            LOG.info("health gate batch {}: all healthy", batch + 1);
+            return;
+        }
+        List<String> failed = new ArrayList<>(v.hostList(FAILED_HOSTS));
+        unhealthy.keySet().forEach(e -> failed.add(e.host()));
+        v.setJson(FAILED_HOSTS, failed);
+        int budget = v.integer(FAILURE_BUDGET);
+        String details = describe(unhealthy);
+        if (canaryBatch || failed.size() > budget) {
+            throw v.healthFailure("health gate of " + (canaryBatch ? "the canary batch" : "batch " + (batch + 1))
+                    + " failed: " + details + (canaryBatch ? "" : " (" + failed.size() + " host(s) failed, budget "
+                    + budget + " of " + plan.entries().size() + ")"));
+        }
+        for (PlanEntry e : unhealthy.keySet()) {
+            ops.restore(v.environment(), v.application(), e.host(), e.instance(), e.instancePreviousVersion());
+            ops.undrain(v.environment(), v.application(), e.host(), e.instance());
+            v.appendHost(REVERTED_HOSTS, e.host());
+            LOG.warn("health gate batch {}: {} unhealthy, within the failure budget ({} of {}): reverted to {} and "
+                    + "continuing", batch + 1, e.host(), failed.size(), budget, e.instancePreviousVersion());
+        }
+    }
+
+    static String describe(Map<PlanEntry, String> unhealthy) {
+        StringBuilder s = new StringBuilder();
+        unhealthy.forEach((e, d) -> s.append(s.length() == 0 ? "" : "; ").append(e.host()).append('/')
+                .append(e.instance()).append(": ").append(d));
+        return s.toString();
+    }
+}

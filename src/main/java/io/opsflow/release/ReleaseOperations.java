@@ -1,0 +1,80 @@
+package io.opsflow.release;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What the release and deploy runbooks do to a fleet, as typed operations. The delegates are thin over this port; the
+ * real implementation ({@link FleetReleaseOperations}) drives the workers/ scripts over SSH, Ansible, HTTP health
+ * checks and the load balancer's admin API; process tests mock it.
+ *
+ * <p>Failure contract: a method returns normally when the operation was carried out (even when the application
+ * turned out unhealthy: that is in the returned result) and throws a RuntimeException for technical failures (host
+ * unreachable, authentication, artifact missing, script error): the engine retries and then raises an incident.
+ * Every mutating method is idempotent, so a retried step is safe.
+ */
+public interface ReleaseOperations {
+
+    /** Hosts of the environment and every instance of the application on them, probed live over SSH; LB colour. */
+    FleetState observe(String environment, String application);
+
+    /** Batches of at most {@code batchSize} hosts, in host order. */
+    default List<List<String>> planBatches(List<String> hosts, int batchSize) {
+        return ReleasePlan.batches(hosts, batchSize);
+    }
+
+    /**
+     * {@code ansible-playbook deploy-app.yml --check --diff} for the planned instance on each target host: what the
+     * deploy playbook would change, as evidence for the approver. Changes nothing.
+     */
+    CheckDiff checkDiff(String environment, String application, String version, List<PlanEntry> targets);
+
+    /**
+     * Installs the version on the host if missing, points the instance's {@code current} at it, (re)starts it and
+     * waits for it to answer. Returns what ran before and whether it came up healthy.
+     */
+    Activation activate(String environment, String application, String host, String instance, String version);
+
+    /** Puts the previous version back on the instance and restarts it (the inverse of {@link #activate}). */
+    void restore(String environment, String application, String host, String instance, String previousVersion);
+
+    /** The instance's own health endpoint (directly on its port) answers healthy and reports the expected version. */
+    HealthResult checkInstance(String environment, String application, String host, String instance,
+                               String expectedVersion);
+
+    /** Requests through the environment's load balancer are healthy and answered only by the accepted versions. */
+    HealthResult checkThroughLoadBalancer(String environment, String application, Set<String> acceptedVersions);
+
+    /** Takes the instance's backend out of the load balancer's rotation (in-flight requests finish). */
+    void drain(String environment, String application, String host, String instance);
+
+    /** Puts the instance's backend back into rotation. */
+    void undrain(String environment, String application, String host, String instance);
+
+    /** Adds (or updates) the instance as a backend of the application's pool with the given colour. */
+    void registerBackend(String environment, String application, String host, String instance, String colour);
+
+    /** Removes the instance's backend from the application's pool (no-op when absent). */
+    void deregisterBackend(String environment, String application, String host, String instance);
+
+    /** Routes the pool's traffic only to backends of this colour. */
+    void switchColour(String environment, String application, String colour);
+
+    /** {@code ansible-playbook configure-host.yml} on the hosts (users, directories, packages the app needs). */
+    void configureHosts(String environment, String application, List<String> hosts);
+
+    /** Installs the version's release and the instance's configuration on the host, without starting it. */
+    void installRelease(String environment, String application, String version, String host, String instance);
+
+    /** Starts the instance (no-op when running). */
+    void startInstance(String environment, String application, String host, String instance);
+
+    /** Stops the instance (no-op when stopped or absent). */
+    void stopInstance(String environment, String application, String host, String instance);
+
+    /**
+     * Stops the instance and removes it, and the release when no other instance uses it (compensation of a deploy).
+     * With {@code version}, only when the instance runs that version (otherwise a later change owns it: no-op).
+     */
+    void removeInstance(String environment, String application, String host, String instance, String version);
+}

@@ -1,0 +1,61 @@
+package io.opsflow.restart;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
+
+/**
+ * Task_CheckBatch: probes every host of {@code batch} live and records the result in {@code hostProgress}
+ * ("restarted" or "FAILED: detail") and {@code batchHealthy}. It never throws for an unhealthy host, so the states
+ * are committed; the diagram then routes a failed batch to Task_HoldFailedBatch ({@link RestartHoldFailedBatchDelegate}).
+ */
+@Component("restartCheckBatch")
+public class RestartCheckBatchDelegate implements JavaDelegate {
+    private final RestartOperations ops;
+    private final StepLogs logs;
+
+    public RestartCheckBatchDelegate(RestartOperations ops, StepLogs logs) {
+        this.ops = ops;
+        this.logs = logs;
+    }
+
+    @Override
+    public void execute(DelegateExecution execution) {
+        String env = (String) execution.getVariable("environment");
+        boolean includeDatabase = Boolean.TRUE.equals(execution.getVariable("includeDatabase"));
+        HostProgress progress = HostProgress.read(execution);
+        List<String> failed = new ArrayList<>();
+        try (StepLog log = logs.forExecution(execution)) {
+            for (String host : RestartVariables.batch(execution)) {
+                RestartOperations.HostState s;
+                try {
+                    s = ops.probeHost(env, host, includeDatabase, log);
+                } catch (RuntimeException e) {
+                    s = new RestartOperations.HostState(host, false, "unreachable: " + e.getMessage());
+                }
+                if (s.healthy()) {
+                    progress.set(host, "restarted");
+                } else {
+                    progress.set(host, "FAILED: " + s.detail());
+                    failed.add(host);
+                }
+                log.info(host + ": " + progress.get(host));
+            }
+        }
+        progress.write(execution);
+        execution.setVariable("batchHealthy", failed.isEmpty());
+        if (!failed.isEmpty()) {
+            onFailure(execution, env, failed, progress);
+        }
+    }
+
+    /** The check records only; the hold step throws here. */
+    protected void onFailure(DelegateExecution execution, String env, List<String> failed, HostProgress progress) {
+    }
+}

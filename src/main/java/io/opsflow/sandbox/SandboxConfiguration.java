@@ -1,0 +1,44 @@
+package io.opsflow.sandbox;
+
+import java.nio.file.Path;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Profile;
+import org.springframework.core.env.Environment;
+
+import io.opsflow.platform.environments.Environments;
+import io.opsflow.step.exec.CommandRunner;
+import io.opsflow.step.ssh.WorkerScripts;
+
+/**
+ * Creates the sandbox fleet when {@code opsflow.sandbox.enabled=true}, never in the {@code prod} profile. The fleet is
+ * a {@link org.springframework.context.SmartLifecycle}: it starts with the application context and stops with it.
+ */
+@Configuration(proxyBeanMethods = false)
+@Profile("!prod")
+@ConditionalOnProperty(prefix = "opsflow.sandbox", name = "enabled", havingValue = "true")
+public class SandboxConfiguration {
+
+    @Bean
+    public SandboxFleet sandboxFleet(SandboxProperties props, Environment springEnv, CommandRunner runner,
+                                     ObjectProvider<Environments> environments, ObjectProvider<WorkerScripts> workers) {
+        return new SandboxFleet(props, sandboxDir(props, springEnv), runner, environments.getIfAvailable(),
+                workers.getIfAvailable());
+    }
+
+    @Bean
+    public SandboxDatabases sandboxDatabases(Environments environments) {
+        return new SandboxDatabases(environments);
+    }
+
+    /** {@code opsflow.sandbox.dir}, else {@code ${opsflow.var-dir:var}/sandbox}. */
+    static Path sandboxDir(SandboxProperties props, Environment springEnv) {
+        if (props.getDir() != null) {
+            return props.getDir();
+        }
+        return Path.of(springEnv.getProperty("opsflow.var-dir", "var"), "sandbox");
+    }
+}

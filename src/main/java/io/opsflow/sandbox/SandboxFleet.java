@@ -1,0 +1,477 @@
+package io.opsflow.sandbox;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+import io.opsflow.platform.environments.Environment;
+import io.opsflow.platform.environments.Environments;
+import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.sandbox.artifacts.ArtifactStore;
+import io.opsflow.step.exec.CommandRunner;
+import io.opsflow.step.ssh.WorkerScripts;
+
+/**
+ * The sandbox fleet: simulated hosts on 127.0.0.1 (one in-process SSH server each, files under
+ * {@code <dir>/hosts/<host>/}), one load balancer per environment, the client key and known_hosts, the generated
+ * Ansible inventory, and registration of all of it in {@link Environments} so runbooks reach the hosts exactly as they
+ * reach real ones. Starts and stops with the application.
+ */
+public class SandboxFleet implements SmartLifecycle {
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxFleet.class);
+    public static final String LOOPBACK = "127.0.0.1";
+
+    private final SandboxProperties props;
+    private final Path dir;
+    private final Environments environments; // may be null (plain-Java use)
+    private final SandboxApps apps; // null: no workers, the hosts stay empty
+    private final SandboxKeys keys;
+    private final Map<String, SandboxHost> hosts = new LinkedHashMap<>();
+    private final Map<String, SandboxLoadBalancer> balancers = new LinkedHashMap<>();
+    private SandboxState state;
+    private volatile boolean running;
+    private volatile String appsError;
+
+    /**
+     * @param environments the registry to register hosts and load balancers in (null: none)
+     * @param workers      runs workers/ scripts over SSH for bootstrap, stop and restore (null: applications are
+     *                     neither deployed nor stopped/restarted by the fleet)
+     */
+    public SandboxFleet(SandboxProperties props, Path dir, CommandRunner runner, Environments environments,
+                        WorkerScripts workers) {
+        this.props = props;
+        this.dir = dir.toAbsolutePath().normalize();
+        this.environments = environments;
+        this.apps = workers == null ? null : new SandboxApps(workers, environments);
+        this.keys = new SandboxKeys(this.dir.resolve("keys"), runner);
+    }
+
+    // ------------------------------------------------------------------ where things are
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path stateFile() {
+        return dir.resolve("state.json");
+    }
+
+    public Path knownHosts() {
+        return dir.resolve("known_hosts");
+    }
+
+    public Path privateKey() {
+        return keys.privateKey();
+    }
+
+    public Path inventory() {
+        return dir.resolve("ansible/hosts.yml");
+    }
+
+    public Path artifactStore() {
+        return dir.resolve("artifacts");
+    }
+
+    public Path hostRoot(String host) {
+        return dir.resolve("hosts").resolve(host);
+    }
+
+    private Path hostKeyFile(String host) {
+        return dir.resolve("keys/hosts").resolve(host + "_ecdsa_key");
+    }
+
+    public String user() {
+        return props.getUser();
+    }
+
+    /** {@code file:<private key>}, the form of {@code opsflow.environments.<env>.ssh.key-ref}. */
+    public String keyRef() {
+        return "file:" + privateKey();
+    }
+
+    // ------------------------------------------------------------------ what is there
+
+    /** A host of the fleet as runbooks address it. */
+    public record FleetHost(String environment, String name, String address, int sshPort, int portBase, Path root) {
+        public HostConfig toHostConfig() {
+            return new HostConfig(name, address, sshPort, portBase);
+        }
+    }
+
+    public synchronized List<String> environmentNames() {
+        return List.copyOf(state.environments.keySet());
+    }
+
+    public synchronized List<FleetHost> hosts(String env) {
+        SandboxState.Env e = state == null ? null : state.environments.get(env);
+        if (e == null) {
+            throw new IllegalArgumentException("the sandbox has no environment " + env + " (it has "
+                    + (state == null ? "none" : state.environments.keySet()) + ")");
+        }
+        List<FleetHost> out = new ArrayList<>();
+        for (SandboxState.Host h : e.hosts) {
+            SandboxHost sh = hosts.get(h.name);
+            int port = sh != null && sh.running() ? sh.port() : h.sshPort;
+            out.add(new FleetHost(env, h.name, LOOPBACK, port, h.portBase, hostRoot(h.name)));
+        }
+        return out;
+    }
+
+    public synchronized List<FleetHost> allHosts() {
+        List<FleetHost> all = new ArrayList<>();
+        state.environments.keySet().forEach(env -> all.addAll(hosts(env)));
+        return all;
+    }
+
+    public synchronized Optional<SandboxHost> host(String name) {
+        return Optional.ofNullable(hosts.get(name));
+    }
+
+    public synchronized SandboxLoadBalancer loadBalancer(String env) {
+        SandboxLoadBalancer lb = balancers.get(env);
+        if (lb == null) {
+            throw new IllegalArgumentException("the sandbox has no load balancer for environment " + env);
+        }
+        return lb;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    @Override
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        validate(props); // before anything is created
+        try {
+            Files.createDirectories(dir);
+            state = SandboxState.load(stateFile());
+            keys.ensureClientKey();
+            String authorized = keys.publicKeyLine();
+            planEnvironments();
+            for (SandboxState.Env e : state.environments.values()) {
+                for (SandboxState.Host h : e.hosts) {
+                    startHost(h, authorized);
+                }
+            }
+            writeKnownHosts();
+            for (Map.Entry<String, SandboxState.Env> e : state.environments.entrySet()) {
+                SandboxLoadBalancer lb = new SandboxLoadBalancer(e.getKey(), dir.resolve("lb-" + e.getKey() + ".json"),
+                        props.getHealthCheckInterval());
+                // a configured port wins; otherwise the one chosen at an earlier start (stable URLs for bookmarks)
+                int preferred = lbPortFromConfig(e.getKey()) != 0 ? lbPortFromConfig(e.getKey()) : e.getValue().lbPort;
+                lb.start(preferred);
+                e.getValue().lbPort = lb.port();
+                balancers.put(e.getKey(), lb);
+            }
+            state.save(stateFile());
+            writeInventory();
+            ArtifactStore.build(artifactStore());
+            register();
+            running = true;
+            startApplications();
+            LOG.info("sandbox fleet up in {} ms: {} hosts in {}; known_hosts {}, key {}, inventory {}",
+                    (System.nanoTime() - t0) / 1_000_000, hosts.size(), state.environments.keySet(), knownHosts(),
+                    privateKey(), inventory());
+        } catch (IOException | RuntimeException e) {
+            stopServers();
+            throw new IllegalStateException("the sandbox fleet in " + dir + " did not start: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        stopApplications();
+        stopServers();
+        try {
+            state.save(stateFile());
+        } catch (IOException e) {
+            LOG.warn("cannot save the sandbox state: {}", e.toString());
+        }
+        LOG.info("sandbox fleet stopped");
+    }
+
+    /** First start: deploy the bootstrap application; later starts: bring instances back to their last state. */
+    private void startApplications() throws IOException {
+        if (apps == null) {
+            LOG.warn("sandbox fleet without WorkerScripts: applications are not deployed or restored");
+            return;
+        }
+        appsError = null;
+        try {
+            if (!state.bootstrapped && props.isBootstrap()) {
+                apps.bootstrap(this, props.getBootstrapApplication(), props.getBootstrapVersion());
+                state.bootstrapped = true;
+            } else {
+                apps.restore(this, state.runningAtStop);
+            }
+            state.runningAtStop = null;
+        } catch (RuntimeException e) {
+            // the fleet itself works (SSH, LB); a newcomer sees this loudly in the log and in applicationsError()
+            appsError = e.getMessage();
+            LOG.error("sandbox fleet: {} failed; the hosts are up but applications may be missing (retried at the "
+                    + "next start): {}", state.bootstrapped ? "restoring the application instances" : "the first-start "
+                    + "deployment of " + props.getBootstrapApplication() + " " + props.getBootstrapVersion(),
+                    e.getMessage(), e);
+        }
+        state.save(stateFile());
+    }
+
+    private void stopApplications() {
+        if (apps == null) {
+            return;
+        }
+        Map<String, List<String>> was = apps.stopAll(this);
+        state.runningAtStop = was;
+        LOG.info("sandbox fleet: stopped application instances {}", was);
+    }
+
+    /** Why deploying or restoring applications failed at the last start; null when it worked. */
+    public String applicationsError() {
+        return appsError;
+    }
+
+    private void stopServers() {
+        balancers.values().forEach(SandboxLoadBalancer::stop);
+        balancers.clear();
+        hosts.values().forEach(SandboxHost::stop);
+        hosts.clear();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Early: before the web server and the job executor start, after they stop. */
+    @Override
+    public int getPhase() {
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ hosts
+
+    /** Refuses a configuration the fleet cannot run, saying which key to fix. */
+    static void validate(SandboxProperties p) {
+        List<String> errors = new ArrayList<>();
+        if (p.getUser() == null || !p.getUser().matches("[A-Za-z_][A-Za-z0-9_.-]{0,31}")) {
+            errors.add("opsflow.sandbox.user must be a login name, got '" + p.getUser() + "'");
+        }
+        if (p.getPortsPerHost() < 50 || p.getPortsPerHost() > 1000) {
+            errors.add("opsflow.sandbox.ports-per-host must be 50..1000, got " + p.getPortsPerHost());
+        }
+        if (p.getPortRangeStart() < 1024 || p.getPortRangeStart() > 60000) {
+            errors.add("opsflow.sandbox.port-range-start must be 1024..60000, got " + p.getPortRangeStart());
+        }
+        if (p.getHealthCheckInterval() == null || p.getHealthCheckInterval().toMillis() < 100) {
+            errors.add("opsflow.sandbox.health-check-interval must be at least 100ms, got "
+                    + p.getHealthCheckInterval());
+        }
+        p.getEnvironments().forEach((env, spec) -> {
+            if (!env.matches("[a-z][a-z0-9-]{0,31}")) {
+                errors.add("opsflow.sandbox.environments: invalid environment name '" + env
+                        + "' (expected [a-z][a-z0-9-]{0,31})");
+            } else if (spec == null || spec.getHosts() < 0 || spec.getHosts() > 20) {
+                errors.add("opsflow.sandbox.environments." + env + ".hosts must be 0..20, got "
+                        + (spec == null ? null : spec.getHosts()));
+            } else if (spec.getLbPort() < 0 || spec.getLbPort() > 65535) {
+                errors.add("opsflow.sandbox.environments." + env + ".lb-port must be 0..65535, got " + spec.getLbPort());
+            }
+        });
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("invalid sandbox configuration: " + String.join("; ", errors));
+        }
+    }
+
+    /** Environments from the configuration that the state does not know yet get their initial hosts. */
+    private void planEnvironments() {
+        props.getEnvironments().forEach((env, spec) -> {
+            if (!state.environments.containsKey(env)) {
+                SandboxState.Env e = new SandboxState.Env();
+                state.environments.put(env, e);
+                for (int i = 0; i < spec.getHosts(); i++) {
+                    e.hosts.add(newHost(env, e));
+                }
+            }
+        });
+    }
+
+    private SandboxState.Host newHost(String env, SandboxState.Env e) {
+        int n = 1;
+        for (SandboxState.Host h : e.hosts) {
+            String suffix = h.name.substring(h.name.lastIndexOf('-') + 1);
+            if (suffix.matches("[0-9]+")) {
+                n = Math.max(n, Integer.parseInt(suffix) + 1);
+            }
+        }
+        int index = state.nextHostIndex++;
+        int base = props.getPortRangeStart() + index * props.getPortsPerHost();
+        if (base + props.getPortsPerHost() > 65536) {
+            throw new IllegalStateException("port range exhausted: host index " + index + " would get port base "
+                    + base + " (lower opsflow.sandbox.port-range-start)");
+        }
+        return new SandboxState.Host(env + "-web-" + n, index, 0, base);
+    }
+
+    private void startHost(SandboxState.Host h, String authorizedKey) throws IOException {
+        SandboxHost host = new SandboxHost(h.name, hostRoot(h.name), hostKeyFile(h.name), props.getUser());
+        host.prepare(authorizedKey);
+        host.start(h.sshPort);
+        h.sshPort = host.port();
+        hosts.put(h.name, host);
+    }
+
+    /**
+     * Adds a host to an environment (scale out / provisioning): starts its SSH server, rewrites known_hosts and the
+     * inventory, and updates the environment registry. Nothing is deployed on it.
+     */
+    public synchronized FleetHost addHost(String env) {
+        requireRunning();
+        SandboxState.Env e = state.environments.get(env);
+        if (e == null) {
+            throw new IllegalArgumentException("the sandbox has no environment " + env);
+        }
+        try {
+            SandboxState.Host h = newHost(env, e);
+            startHost(h, keys.publicKeyLine());
+            e.hosts.add(h);
+            afterHostsChanged();
+            LOG.info("sandbox: added host {} to {} (ssh port {})", h.name, env, h.sshPort);
+            return hosts(env).stream().filter(f -> f.name().equals(h.name)).findFirst().orElseThrow();
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot add a host to " + env + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Removes a host from an environment (scale in / decommission): stops its SSH server and forgets it. Its
+     * directory stays on disk (like a detached volume); application processes there are the caller's to stop first.
+     */
+    public synchronized void removeHost(String env, String hostName) {
+        requireRunning();
+        SandboxState.Env e = state.environments.get(env);
+        if (e == null || e.hosts.stream().noneMatch(h -> h.name.equals(hostName))) {
+            throw new IllegalArgumentException("the sandbox environment " + env + " has no host " + hostName);
+        }
+        e.hosts.removeIf(h -> h.name.equals(hostName));
+        SandboxHost host = hosts.remove(hostName);
+        if (host != null) {
+            host.stop();
+        }
+        try {
+            afterHostsChanged();
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        LOG.info("sandbox: removed host {} from {}", hostName, env);
+    }
+
+    private void afterHostsChanged() throws IOException {
+        writeKnownHosts();
+        state.save(stateFile());
+        writeInventory();
+        register();
+    }
+
+    private void requireRunning() {
+        if (!running) {
+            throw new IllegalStateException("the sandbox fleet is not running");
+        }
+    }
+
+    private int lbPortFromConfig(String env) {
+        SandboxProperties.EnvironmentSpec spec = props.getEnvironments().get(env);
+        return spec == null ? 0 : spec.getLbPort();
+    }
+
+    // ------------------------------------------------------------------ files others read
+
+    private void writeKnownHosts() throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (SandboxHost h : hosts.values()) {
+            lines.add(h.knownHostsLine());
+        }
+        keys.writeKnownHosts(knownHosts(), lines);
+    }
+
+    private void writeInventory() throws IOException {
+        List<SandboxInventory.Group> groups = new ArrayList<>();
+        for (String env : state.environments.keySet()) {
+            SandboxLoadBalancer lb = balancers.get(env);
+            List<SandboxInventory.Entry> entries = hosts(env).stream()
+                    .map(h -> new SandboxInventory.Entry(h.name(), h.sshPort(), h.root(), h.portBase())).toList();
+            groups.add(new SandboxInventory.Group(env, lb == null ? null : lb.url(), lb == null ? null : lb.apiUrl(),
+                    entries));
+        }
+        SandboxInventory.write(inventory(), groups, props.getUser(), privateKey(), knownHosts(), python(),
+                artifactStore());
+    }
+
+    /** The python3 Ansible modules run with on the sandbox hosts. */
+    static String python() {
+        Path system = Path.of("/usr/bin/python3");
+        if (Files.isExecutable(system)) {
+            return system.toString();
+        }
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String d : path.split(java.io.File.pathSeparator)) {
+                Path p = Path.of(d.isEmpty() ? "." : d, "python3");
+                if (Files.isExecutable(p)) {
+                    return p.toString();
+                }
+            }
+        }
+        return "python3";
+    }
+
+    // ------------------------------------------------------------------ registration
+
+    /** Tells the environment registry where the sandbox hosts, load balancers, key and known_hosts are. */
+    private void register() {
+        if (environments == null) {
+            return;
+        }
+        for (String env : state.environments.keySet()) {
+            List<HostConfig> hc = hosts(env).stream().map(FleetHost::toHostConfig).toList();
+            SandboxLoadBalancer lb = balancers.get(env);
+            if (!environments.exists(env)) {
+                environments.put(defaultEnvironment(env));
+            }
+            environments.update(env, e -> {
+                Environment.Ssh ssh = new Environment.Ssh(props.getUser(), e.ssh() == null ? 22 : e.ssh().port(),
+                        keyRef(), knownHosts().toString(), true);
+                Environment out = e.withHosts(hc).withSsh(ssh)
+                        .withLoadBalancer(new Environment.LoadBalancer(lb.url(), lb.apiUrl()))
+                        .withAnsibleInventory(inventory().toString());
+                if (out.artifactStore() == null || out.artifactStore().isBlank()) {
+                    out = out.withArtifactStore(artifactStore().toString());
+                }
+                return out;
+            });
+        }
+    }
+
+    private Environment defaultEnvironment(String env) {
+        return new Environment(env, "production".equals(env), "approvers", 2, Duration.ofHours(4), Duration.ofHours(24),
+                new Environment.Ssh(props.getUser(), 22, keyRef(), knownHosts().toString(), true), List.of(),
+                new Environment.LoadBalancer(null, null), inventory().toString(), null, List.of(),
+                artifactStore().toString(), null);
+    }
+}

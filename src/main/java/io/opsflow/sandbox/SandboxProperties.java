@@ -1,0 +1,152 @@
+package io.opsflow.sandbox;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * {@code opsflow.sandbox.*}: the local fleet of simulated hosts (development and end-to-end tests only; the
+ * {@code prod} profile never creates it).
+ */
+@ConfigurationProperties(prefix = "opsflow.sandbox")
+public class SandboxProperties {
+    /** Starts the fleet with the application. */
+    private boolean enabled = false;
+    /** Where hosts, keys, state and the generated inventory live; default {@code ${opsflow.var-dir:var}/sandbox}. */
+    private Path dir;
+    /** First port of the range app instance ports are taken from: host n gets port base start + 100 * n. */
+    private int portRangeStart = 20000;
+    /** Ports reserved per host for app instances (the port base stride). */
+    private int portsPerHost = 100;
+    /** Login name of the SSH account on every sandbox host (default: the OS user running opsflow). */
+    private String user = System.getProperty("user.name", "opsflow");
+    /** Interval of the load balancers' active health checks. */
+    private Duration healthCheckInterval = Duration.ofSeconds(1);
+    /** On the first start, deploy {@code bootstrap-application} {@code bootstrap-version} as instance blue on every host. */
+    private boolean bootstrap = true;
+    private String bootstrapApplication = "webapp";
+    private String bootstrapVersion = "1.0.0";
+    /** Environments of the fleet: name -> number of hosts and the load balancer port. */
+    private Map<String, EnvironmentSpec> environments = defaultEnvironments();
+
+    public static Map<String, EnvironmentSpec> defaultEnvironments() {
+        Map<String, EnvironmentSpec> m = new LinkedHashMap<>();
+        m.put("staging", new EnvironmentSpec(2, 0));
+        m.put("production", new EnvironmentSpec(3, 0));
+        return m;
+    }
+
+    public static class EnvironmentSpec {
+        /** Number of hosts in the environment. */
+        private int hosts;
+        /** Port of the environment's load balancer; 0 = a free port, chosen once and kept in state.json. */
+        private int lbPort;
+
+        public EnvironmentSpec() {
+        }
+
+        public EnvironmentSpec(int hosts, int lbPort) {
+            this.hosts = hosts;
+            this.lbPort = lbPort;
+        }
+
+        public int getHosts() {
+            return hosts;
+        }
+
+        public void setHosts(int hosts) {
+            this.hosts = hosts;
+        }
+
+        public int getLbPort() {
+            return lbPort;
+        }
+
+        public void setLbPort(int lbPort) {
+            this.lbPort = lbPort;
+        }
+    }
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public Path getDir() {
+        return dir;
+    }
+
+    public void setDir(Path dir) {
+        this.dir = dir;
+    }
+
+    public int getPortRangeStart() {
+        return portRangeStart;
+    }
+
+    public void setPortRangeStart(int portRangeStart) {
+        this.portRangeStart = portRangeStart;
+    }
+
+    public int getPortsPerHost() {
+        return portsPerHost;
+    }
+
+    public void setPortsPerHost(int portsPerHost) {
+        this.portsPerHost = portsPerHost;
+    }
+
+    public String getUser() {
+        return user;
+    }
+
+    public void setUser(String user) {
+        this.user = user;
+    }
+
+    public Duration getHealthCheckInterval() {
+        return healthCheckInterval;
+    }
+
+    public void setHealthCheckInterval(Duration healthCheckInterval) {
+        this.healthCheckInterval = healthCheckInterval;
+    }
+
+    public boolean isBootstrap() {
+        return bootstrap;
+    }
+
+    public void setBootstrap(boolean bootstrap) {
+        this.bootstrap = bootstrap;
+    }
+
+    public String getBootstrapApplication() {
+        return bootstrapApplication;
+    }
+
+    public void setBootstrapApplication(String bootstrapApplication) {
+        this.bootstrapApplication = bootstrapApplication;
+    }
+
+    public String getBootstrapVersion() {
+        return bootstrapVersion;
+    }
+
+    public void setBootstrapVersion(String bootstrapVersion) {
+        this.bootstrapVersion = bootstrapVersion;
+    }
+
+    public Map<String, EnvironmentSpec> getEnvironments() {
+        return environments;
+    }
+
+    public void setEnvironments(Map<String, EnvironmentSpec> environments) {
+        this.environments = environments;
+    }
+}

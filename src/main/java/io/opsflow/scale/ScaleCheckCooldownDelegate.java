@@ -1,0 +1,39 @@
+package io.opsflow.scale;
+
+import java.time.Instant;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
+import org.springframework.stereotype.Component;
+
+/**
+ * Task_CheckCooldown: sets {@code cooldownActive} (and {@code rejectionReason} when active) from
+ * {@link ScaleCooldown}. {@code ignoreCooldown=true} (manual starts) skips the rule.
+ */
+@Component("scaleCheckCooldown")
+public class ScaleCheckCooldownDelegate implements JavaDelegate {
+    private final ScaleProperties props;
+
+    public ScaleCheckCooldownDelegate(ScaleProperties props) {
+        this.props = props;
+    }
+
+    @Override
+    public void execute(DelegateExecution execution) {
+        String env = ScaleVariables.string(execution, "environment");
+        String app = ScaleVariables.string(execution, "application");
+        if (Boolean.TRUE.equals(execution.getVariable("ignoreCooldown"))) {
+            execution.setVariable("cooldownActive", false);
+            return;
+        }
+        Instant now = ClockUtil.getCurrentTime().toInstant();
+        ScaleCooldown.Status s = ScaleCooldown.check(execution.getProcessEngineServices().getHistoryService(), env,
+                app, props.getCooldown(), now);
+        execution.setVariable("cooldownActive", s.active());
+        if (s.active()) {
+            execution.setVariable("cooldownUntil", s.until().toString());
+            execution.setVariable("rejectionReason", s.reason(env, app, props.getCooldown()));
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.opsflow.scale;
+
+import java.util.ArrayList;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+import io.opsflow.platform.environments.Environment;
+import io.opsflow.platform.environments.Environments;
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
+
+/**
+ * Task_Inspect: reads the pool, computes the target ({@code instances}, or the current count + {@code delta}) and the
+ * plan. Outputs: previousCount, targetCount, capacity, deployedVersion, instanceColor, previousInstances (JSON),
+ * scaleDirection (up|down|none|refused), addPlacements / removePlacements ("host/instance" lists), scalePlan (text
+ * for the approver), rejectionReason when refused.
+ */
+@Component("scaleInspect")
+public class ScaleInspectDelegate implements JavaDelegate {
+    private final ScaleOperations ops;
+    private final Environments environments;
+    private final ScaleProperties props;
+    private final StepLogs logs;
+
+    public ScaleInspectDelegate(ScaleOperations ops, Environments environments, ScaleProperties props, StepLogs logs) {
+        this.ops = ops;
+        this.environments = environments;
+        this.props = props;
+        this.logs = logs;
+    }
+
+    @Override
+    public void execute(DelegateExecution execution) {
+        String envName = ScaleVariables.string(execution, "environment");
+        String app = ScaleVariables.string(execution, "application");
+        Environment env = environments.get(envName);
+        ScaleOperations.PoolState pool;
+        try (StepLog log = logs.forExecution(execution)) {
+            pool = ops.inspect(envName, app, log);
+        }
+        int previous = pool.instances().size();
+        Object instances = execution.getVariable("instances");
+        Object delta = execution.getVariable("delta");
+        int target = instances != null ? ((Number) instances).intValue() : previous + ((Number) delta).intValue();
+
+        ScalePlan plan = ScalePlanner.plan(app, env.hosts(), pool.instances(), target, props.getMaxInstancesPerHost());
+        if (plan.direction() != ScalePlan.Direction.REFUSED && pool.version() == null) {
+            plan = ScalePlan.refused(previous, target, plan.capacity(), "the instances of " + app + " in " + envName
+                    + " do not serve one version (a release is running or failed half-way): finish or roll back "
+                    + "the release, then scale");
+        }
+        execution.setVariable("previousCount", previous);
+        execution.setVariable("targetCount", target);
+        execution.setVariable("capacity", plan.capacity());
+        execution.setVariable("deployedVersion", pool.version());
+        execution.setVariable("instanceColor", pool.color());
+        execution.setVariable("previousInstances", ScaleVariables.instancesJson(pool.instances()));
+        execution.setVariable("scaleDirection", plan.direction().variableValue());
+        execution.setVariable("addPlacements", new ArrayList<>(plan.add().stream().map(Placement::key).toList()));
+        execution.setVariable("removePlacements",
+                new ArrayList<>(plan.remove().stream().map(Placement::key).toList()));
+        execution.setVariable("scalePlan", plan.describe(envName, app, pool.version()));
+        execution.setVariable("scaleAddFailed", false);
+        if (plan.direction() == ScalePlan.Direction.REFUSED) {
+            execution.setVariable("rejectionReason", plan.refusal());
+        }
+    }
+}

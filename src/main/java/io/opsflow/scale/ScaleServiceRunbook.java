@@ -1,0 +1,72 @@
+package io.opsflow.scale;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.springframework.stereotype.Component;
+
+import io.opsflow.platform.environments.Environments;
+import io.opsflow.platform.runbook.InputSpec;
+import io.opsflow.platform.runbook.RunbookDefinition;
+
+/**
+ * Inputs of scale-service (form start and the {@code scale-requested} message start alike): a target instance
+ * count ({@code instances}) or a relative change ({@code delta}, from alerts), never both.
+ */
+@Component
+public class ScaleServiceRunbook implements RunbookDefinition {
+    public static final String PROCESS_KEY = "scale-service";
+    public static final String MESSAGE = "scale-requested";
+
+    @Override
+    public String processKey() {
+        return PROCESS_KEY;
+    }
+
+    @Override
+    public List<InputSpec> inputs() {
+        return List.of(
+                InputSpec.environment("environment"),
+                InputSpec.name("application"),
+                InputSpec.integer("instances").min(1).max(ScalePlanner.MAX_SCALE_INDEX).optional(),
+                InputSpec.integer("delta").min(-20).max(20).optional(),
+                InputSpec.text("metric").maxLength(200).optional(),
+                InputSpec.text("reason").maxLength(500).optional(),
+                InputSpec.choice("trigger", "manual", "alert").defaultValue("manual"),
+                InputSpec.bool("ignoreCooldown").defaultValue(false));
+    }
+
+    /**
+     * The release runbooks' lock ({@code release:<env>/<app>}, see release-version and deploy-application): scaling
+     * and releasing the same application exclude each other, both change what runs behind the pool, and a scale
+     * during a release would start new instances with a version that is about to change.
+     */
+    @Override
+    public Optional<String> lockName(Map<String, Object> vars) {
+        return Optional.of(lockName((String) vars.get("environment"), (String) vars.get("application")));
+    }
+
+    public static String lockName(String environment, String application) {
+        return "release:" + environment + "/" + application;
+    }
+
+    @Override
+    public void validate(Map<String, Object> vars, Environments environments, List<String> errors) {
+        Object instances = vars.get("instances");
+        Object delta = vars.get("delta");
+        if (instances == null && delta == null) {
+            errors.add("instances: a target instance count is required (or a delta, as alerts send)");
+        } else if (instances != null && delta != null) {
+            errors.add("instances: give either a target instance count or a delta, not both");
+        }
+        if (delta instanceof Integer d && d == 0) {
+            errors.add("delta: must not be 0");
+        }
+        String reason = (String) vars.get("reason");
+        boolean approval = environments.get((String) vars.get("environment")).requiresApproval();
+        if (approval && (reason == null || reason.isBlank()) && vars.get("metric") == null) {
+            errors.add("reason: is required for an environment that requires approval");
+        }
+    }
+}

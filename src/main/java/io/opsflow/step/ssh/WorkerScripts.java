@@ -1,0 +1,240 @@
+package io.opsflow.step.ssh;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.opsflow.step.exec.StepLog;
+
+/**
+ * Runs a script from the repository's {@code workers/} directory ({@code opsflow.workers.dir}) on a host:
+ * <ol>
+ * <li>compares the local SHA-256 with {@code sha256sum} of the remote copy
+ * ({@code opsflow.workers.remote-dir}, default {@code .opsflow/workers} relative to the login's home);</li>
+ * <li>uploads by SFTP only when they differ (to a temporary name, chmod 755, then {@code mv -f}: a concurrent run
+ * never executes a half-written file), and checks the remote checksum again;</li>
+ * <li>executes it with the arguments quoted through {@link ShellQuote};</li>
+ * <li>parses the LAST non-empty stdout line as a JSON object: the step's output. Anything else is a
+ * {@link WorkerOutputException} (a broken worker, fix the script).</li>
+ * </ol>
+ * A non-zero exit is returned (with the worker's JSON), not thrown: the caller maps it to its outcome.
+ */
+@Component
+public class WorkerScripts {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    private static final Pattern REMOTE_DIR = Pattern.compile("[A-Za-z0-9._/-]+");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final Duration HOUSEKEEPING_TIMEOUT = Duration.ofMinutes(2);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final SshConnections connections;
+    private final Path workersDir;
+    private final String remoteDir;
+
+    @Autowired
+    public WorkerScripts(SshConnections connections, @Value("${opsflow.workers.dir:workers}") String workersDir,
+                         @Value("${opsflow.workers.remote-dir:.opsflow/workers}") String remoteDir) {
+        this(connections, Path.of(workersDir), remoteDir);
+    }
+
+    public WorkerScripts(SshConnections connections, Path workersDir, String remoteDir) {
+        this.connections = connections;
+        this.workersDir = workersDir.toAbsolutePath().normalize();
+        String d = remoteDir == null || remoteDir.isBlank() ? ".opsflow/workers" : remoteDir.strip();
+        if (d.startsWith("~/")) {
+            d = d.substring(2); // exec and SFTP both start in the login's home directory
+        }
+        while (d.length() > 1 && d.endsWith("/")) {
+            d = d.substring(0, d.length() - 1);
+        }
+        if (!REMOTE_DIR.matcher(d).matches() || List.of(d.split("/")).contains("..")) {
+            throw new IllegalArgumentException("opsflow.workers.remote-dir must be a plain path (letters, digits,"
+                    + " . _ - /, no '..'), absolute or relative to the login's home: '" + remoteDir + "'");
+        }
+        this.remoteDir = d;
+    }
+
+    public Path workersDir() {
+        return workersDir;
+    }
+
+    /** Where a worker lives on the hosts (relative paths are relative to the login's home directory). */
+    public String remotePath(String script) {
+        checkName(script);
+        return remoteDir + "/" + script;
+    }
+
+    /** Connects to {@code target}, runs the worker and disconnects. */
+    public WorkerResult run(SshTarget target, String script, List<String> args, Duration timeout, StepLog log) {
+        Path local = localScript(script);
+        checkArgs(args);
+        try (SshSession session = connections.open(target)) {
+            return run(session, local, script, args, timeout, log);
+        }
+    }
+
+    /** Runs the worker on an open session (e.g. inside {@link SshFanOut}, reusing the host's connection). */
+    public WorkerResult run(SshSession session, String script, List<String> args, Duration timeout, StepLog log) {
+        Path local = localScript(script);
+        checkArgs(args);
+        return run(session, local, script, args, timeout, log);
+    }
+
+    private WorkerResult run(SshSession session, Path local, String script, List<String> args, Duration timeout,
+                             StepLog log) {
+        String remote = remotePath(script);
+        ensureUploaded(session, local, script, remote, log);
+        List<String> argv = new ArrayList<>();
+        argv.add(remote.contains("/") ? remote : "./" + remote);
+        argv.addAll(args);
+        SshResult r = session.exec(argv, timeout, log);
+        return new WorkerResult(r.exitCode(), lastLineJson(session, script, r), r.stdout());
+    }
+
+    /**
+     * Uploads the worker unless the host already has this exact version. Returns true when it uploaded.
+     */
+    public boolean ensureUploaded(SshSession session, String script, StepLog log) {
+        return ensureUploaded(session, localScript(script), script, remotePath(script), log);
+    }
+
+    private boolean ensureUploaded(SshSession session, Path local, String script, String remote, StepLog log) {
+        String localSha = sha256(local);
+        String host = session.target().display();
+        String remoteSha = remoteSha256(session, remote, log);
+        if (localSha.equals(remoteSha)) {
+            log.line("step", "worker " + script + " is up to date on " + host + " (sha256 " + localSha
+                    + "); not uploading");
+            return false;
+        }
+        log.line("step", "uploading worker " + script + " to " + host + ":" + remote + " (sha256 " + localSha
+                + (remoteSha == null ? ", not present there" : ", remote had " + remoteSha) + ")");
+        byte[] rnd = new byte[6];
+        RANDOM.nextBytes(rnd);
+        String tmp = remoteDir + "/." + script + ".upload-" + HexFormat.of().formatHex(rnd);
+        session.upload(local, tmp, 0755);
+        session.execChecked(List.of("mv", "-f", "--", tmp, remote), HOUSEKEEPING_TIMEOUT, log);
+        String after = remoteSha256(session, remote, log);
+        if (!localSha.equals(after)) {
+            throw new SshException("worker " + script + " uploaded to " + host + ":" + remote
+                    + " but its sha256 there is " + after + ", expected " + localSha
+                    + " (disk full? another process writing it?)");
+        }
+        return true;
+    }
+
+    /** sha256 of the remote file, or null when it does not exist / is unreadable. */
+    private static String remoteSha256(SshSession session, String remote, StepLog log) {
+        SshResult r = session.exec(List.of("sha256sum", "--", remote), HOUSEKEEPING_TIMEOUT, log);
+        if (r.exitCode() == 127) {
+            throw new SshException("sha256sum is not installed on " + session.target().display()
+                    + " (needed to compare worker scripts); install coreutils there");
+        }
+        if (r.exitCode() != 0) {
+            return null;
+        }
+        String first = r.stdout().strip().split("\\s+", 2)[0].toLowerCase();
+        return SHA256.matcher(first).matches() ? first : null;
+    }
+
+    private static JsonNode lastLineJson(SshSession session, String script, SshResult r) {
+        String last = lastNonEmptyLine(r.stdout());
+        String where = "worker " + script + " on " + session.target().display() + " exited " + r.exitCode();
+        String rule = " Workers must print exactly one JSON object as the last line of stdout (diagnostics go to"
+                + " stderr); fix the script.";
+        String stderr = r.stderrTail().isBlank() ? "" : " stderr tail: " + abbreviate(r.stderrTail(), 1000);
+        if (last == null) {
+            throw new WorkerOutputException(where + " and printed nothing on stdout." + rule + stderr,
+                    r.exitCode(), null);
+        }
+        try {
+            JsonNode node = JSON.readTree(last);
+            if (node == null || !node.isObject()) {
+                throw new WorkerOutputException(where + " but its last stdout line is not a JSON object: '"
+                        + abbreviate(last, 300) + "'." + rule + stderr, r.exitCode(), null);
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new WorkerOutputException(where + " but its last stdout line is not JSON: '" + abbreviate(last, 300)
+                    + "' (" + e.getOriginalMessage() + ")." + rule + stderr, r.exitCode(), e);
+        }
+    }
+
+    static String lastNonEmptyLine(String stdout) {
+        String[] lines = stdout.split("\n");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            String l = lines[i].strip();
+            if (!l.isEmpty()) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    private static String abbreviate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "…";
+    }
+
+    private Path localScript(String script) {
+        checkName(script);
+        Path p = workersDir.resolve(script).normalize();
+        if (!p.startsWith(workersDir) || !Files.isRegularFile(p)) {
+            throw new IllegalArgumentException("worker script '" + script + "' not found in " + workersDir
+                    + " (opsflow.workers.dir)");
+        }
+        return p;
+    }
+
+    private static void checkName(String script) {
+        if (script == null || !NAME.matcher(script).matches()) {
+            throw new IllegalArgumentException("worker script name must be a plain file name ([A-Za-z0-9._-],"
+                    + " no path): '" + script + "'");
+        }
+    }
+
+    private static void checkArgs(List<String> args) {
+        if (args == null) {
+            throw new IllegalArgumentException("worker args must not be null (use an empty list)");
+        }
+        for (String a : args) {
+            if (a == null) {
+                throw new IllegalArgumentException("worker args must not contain null: " + args);
+            }
+            ShellQuote.quote(a); // rejects NUL before anything is uploaded or run
+        }
+    }
+
+    static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[65536];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read worker script " + file + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

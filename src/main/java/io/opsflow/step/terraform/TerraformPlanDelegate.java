@@ -1,0 +1,78 @@
+package io.opsflow.step.terraform;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
+
+/**
+ * Plans the run's Terraform root (a destroy plan when variable {@code terraformDestroy} is true) and writes the
+ * summary the approver sees: tfHasChanges, tfAdd, tfChange, tfDestroy, tfResourceChanges (JSON list of
+ * {address, actions}), tfPlanSummary (text), tfPlanFile, tfPlanSha256, tfPlanDestroy.
+ */
+@Component("terraformPlan")
+public class TerraformPlanDelegate implements JavaDelegate {
+    public static final String VAR_DESTROY = "terraformDestroy";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final TerraformStep step;
+    private final TerraformExecutionContext context;
+    private final StepLogs logs;
+
+    public TerraformPlanDelegate(TerraformStep step, TerraformExecutionContext context, StepLogs logs) {
+        this.step = step;
+        this.context = context;
+        this.logs = logs;
+    }
+
+    protected boolean destroy(DelegateExecution execution) {
+        Object v = execution.getVariable(VAR_DESTROY);
+        return v instanceof Boolean b ? b : v != null && Boolean.parseBoolean(v.toString());
+    }
+
+    @Override
+    public void execute(DelegateExecution execution) {
+        Path root = context.root(execution);
+        Map<String, Object> vars = context.vars(execution);
+        Path runDir = step.runDir(execution.getProcessInstanceId());
+        boolean destroy = destroy(execution);
+        try (StepLog log = logs.forExecution(execution)) {
+            try {
+                PlanSummary s = destroy ? step.destroyPlan(root, vars, runDir, log) : step.plan(root, vars, runDir, log);
+                writeSummary(execution, s, destroy);
+            } finally {
+                context.publishLog(execution, log);
+            }
+        }
+    }
+
+    static void writeSummary(DelegateExecution execution, PlanSummary s, boolean destroy) {
+        execution.setVariable("tfHasChanges", s.hasChanges());
+        execution.setVariable("tfAdd", s.add());
+        execution.setVariable("tfChange", s.change());
+        execution.setVariable("tfDestroy", s.destroy());
+        execution.setVariable("tfResourceChanges", resourceChangesJson(s.resourceChanges()));
+        execution.setVariable("tfPlanSummary", s.describe());
+        execution.setVariable("tfPlanFile", s.planFile().toString());
+        execution.setVariable("tfPlanSha256", s.sha256());
+        execution.setVariable("tfPlanDestroy", destroy);
+    }
+
+    static String resourceChangesJson(List<ResourceChange> changes) {
+        try {
+            return JSON.writeValueAsString(changes.stream()
+                    .map(rc -> Map.of("address", rc.address(), "actions", rc.actions())).toList());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

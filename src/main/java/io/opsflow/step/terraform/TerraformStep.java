@@ -1,0 +1,508 @@
+package io.opsflow.step.terraform;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.BinaryNotFoundException;
+import io.opsflow.step.exec.CommandFailedException;
+import io.opsflow.step.exec.CommandResult;
+import io.opsflow.step.exec.CommandRunner;
+import io.opsflow.step.exec.CommandSpec;
+import io.opsflow.step.exec.SecretRef;
+import io.opsflow.step.exec.StepLog;
+
+/**
+ * Drives a Terraform (or OpenTofu) root: init, plan to a saved plan file, summary from {@code show -json}, apply of
+ * exactly that plan, outputs. Typed and engine-free; the delegates in this package are thin wrappers.
+ *
+ * <p>Variables never reach the command line: they are validated ({@link #VAR_NAME}) and JSON-serialized into a
+ * {@code -var-file} the step writes. Apply re-hashes the plan file and refuses unless the SHA-256 is the approved
+ * one; it applies a private copy of the verified bytes, so the file cannot be swapped between check and use.
+ */
+@Component
+public class TerraformStep {
+    /** Terraform variable names opsflow passes: lower snake case, at most 64 characters. */
+    public static final Pattern VAR_NAME = Pattern.compile("^[a-z][a-z0-9_]{0,63}$");
+    public static final String PLAN_FILE = "plan.tfplan";
+    public static final String DESTROY_PLAN_FILE = "destroy.tfplan";
+    public static final String VAR_FILE = "vars.tfvars.json";
+    public static final String SENSITIVE = "(sensitive)";
+    private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final CommandRunner runner;
+    private final TerraformProperties props;
+    private final Path workDir;
+    private volatile String resolvedBinary;
+
+    @Autowired
+    public TerraformStep(CommandRunner runner, TerraformProperties props,
+                         @Value("${opsflow.var-dir:var}") String varDir) {
+        this.runner = runner;
+        this.props = props;
+        this.workDir = (props.getWorkDir() != null ? props.getWorkDir() : Path.of(varDir, "terraform"))
+                .toAbsolutePath().normalize();
+    }
+
+    public TerraformStep(CommandRunner runner, TerraformProperties props) {
+        this(runner, props, "var");
+    }
+
+    /**
+     * Resolves a configured root: absolute as is; relative first under {@code opsflow.terraform.dir}
+     * (e.g. {@code environments/sandbox-staging}), else against the working directory
+     * (e.g. {@code terraform/environments/sandbox-staging}).
+     */
+    public Path resolveRoot(String configured) {
+        Path p = Path.of(configured);
+        if (p.isAbsolute()) {
+            return p.normalize();
+        }
+        Path underDir = props.getDir() == null ? null : props.getDir().resolve(p).toAbsolutePath().normalize();
+        if (underDir != null && Files.isDirectory(underDir)) {
+            return underDir;
+        }
+        return p.toAbsolutePath().normalize();
+    }
+
+    /** {@code terraform init -input=false -no-color} in the root. */
+    public CommandResult init(Path root, StepLog log) {
+        requireRoot(root);
+        CommandResult r = exec(List.of("init", "-input=false", "-no-color"), root, props.getInitTimeout(), log);
+        if (r.exitCode() != 0) {
+            throw new CommandFailedException(r.exitCode(), r.maskedArgv(), r.stderrTail());
+        }
+        return r;
+    }
+
+    /** Plans the root with {@code vars} into {@code <runDir>/plan.tfplan} and summarises it. */
+    public PlanSummary plan(Path root, Map<String, ?> vars, Path runDir, StepLog log) {
+        return plan(root, vars, runDir, false, log);
+    }
+
+    /** Plans the destruction of everything in the root's state into {@code <runDir>/destroy.tfplan}. */
+    public PlanSummary destroyPlan(Path root, Map<String, ?> vars, Path runDir, StepLog log) {
+        return plan(root, vars, runDir, true, log);
+    }
+
+    PlanSummary plan(Path root, Map<String, ?> vars, Path runDir, boolean destroy, StepLog log) {
+        requireRoot(root);
+        Path dir = runDir.toAbsolutePath().normalize();
+        Path varFile = writeVarFile(vars, dir);
+        Path planFile = dir.resolve(destroy ? DESTROY_PLAN_FILE : PLAN_FILE);
+        try {
+            Files.deleteIfExists(planFile);
+            Files.deleteIfExists(appliedMarker(planFile));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the previous plan file " + planFile, e);
+        }
+        List<String> args = new ArrayList<>(List.of("plan", "-input=false", "-no-color", lockTimeoutFlag()));
+        if (destroy) {
+            args.add("-destroy");
+        }
+        args.add("-var-file=" + varFile);
+        args.add("-out=" + planFile);
+        args.add("-detailed-exitcode");
+        CommandResult r = exec(args, root, props.getPlanTimeout(), log);
+        boolean hasChanges = switch (r.exitCode()) {
+            case 0 -> false;
+            case 2 -> true;
+            default -> throw new CommandFailedException(r.exitCode(), r.maskedArgv(), r.stderrTail());
+        };
+        if (!Files.isRegularFile(planFile)) {
+            throw new IllegalStateException("terraform plan exited " + r.exitCode() + " but wrote no plan file "
+                    + planFile);
+        }
+        readOnly(planFile);
+        String sha = sha256(planFile);
+        PlanSummary summary = summarize(root, planFile, sha, hasChanges, log);
+        log.info("plan " + planFile + " sha256=" + sha + ": " + summary.describe().replace("\n", "; "));
+        return summary;
+    }
+
+    /** Reads a saved plan with {@code show -json} (stdout kept out of the step log: it can hold values). */
+    public PlanSummary summarize(Path root, Path planFile, String sha256, boolean hasChanges, StepLog log) {
+        CommandResult r = exec(List.of("show", "-json", planFile.toString()), root, props.getReadTimeout(),
+                new QuietLog(log));
+        if (r.exitCode() != 0) {
+            throw new CommandFailedException(r.exitCode(), r.maskedArgv(), r.stderrTail());
+        }
+        return parsePlanJson(r.stdout(), planFile, sha256, hasChanges);
+    }
+
+    /** Parses {@code show -json} of a plan (format_version 1.x) into a summary. */
+    public static PlanSummary parsePlanJson(String json, Path planFile, String sha256, boolean hasChanges) {
+        JsonNode doc;
+        try {
+            doc = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("terraform show -json did not print JSON: " + e.getOriginalMessage(), e);
+        }
+        String format = doc.path("format_version").asText("");
+        if (!format.startsWith("1.")) {
+            throw new IllegalStateException("unsupported plan JSON format_version '" + format
+                    + "' (expected 1.x) from terraform show -json " + planFile);
+        }
+        int add = 0;
+        int change = 0;
+        int destroy = 0;
+        List<ResourceChange> changes = new ArrayList<>();
+        for (JsonNode rc : doc.path("resource_changes")) {
+            List<String> actions = new ArrayList<>();
+            rc.path("change").path("actions").forEach(a -> actions.add(a.asText()));
+            if (actions.isEmpty() || actions.equals(List.of("no-op")) || actions.equals(List.of("read"))) {
+                continue;
+            }
+            if (actions.contains("create")) {
+                add++;
+            }
+            if (actions.contains("delete")) {
+                destroy++;
+            }
+            if (actions.contains("update")) {
+                change++;
+            }
+            changes.add(new ResourceChange(rc.path("address").asText(), actions));
+        }
+        return new PlanSummary(add, change, destroy, changes, planFile, sha256, hasChanges);
+    }
+
+    /**
+     * Applies {@code planFile} if and only if its SHA-256 is {@code expectedSha256}. Applies a private copy of the
+     * verified bytes. Refusals are {@link PlanMismatchException}s; other failures are technical exceptions.
+     */
+    public ApplyResult apply(Path root, Path planFile, String expectedSha256, StepLog log) {
+        requireRoot(root);
+        if (expectedSha256 == null || expectedSha256.isBlank()) {
+            throw new PlanMismatchException(PlanMismatchException.Reason.NO_APPROVED_HASH, planFile,
+                    "refusing to apply " + planFile + ": no approved plan SHA-256 was given");
+        }
+        if (planFile == null || !Files.isRegularFile(planFile)) {
+            throw new PlanMismatchException(PlanMismatchException.Reason.MISSING, planFile,
+                    "refusing to apply: the approved plan file " + planFile + " does not exist; plan again and"
+                            + " have the new plan approved");
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(planFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read plan file " + planFile, e);
+        }
+        String actual = sha256(bytes);
+        if (!actual.equalsIgnoreCase(expectedSha256.strip())) {
+            throw new PlanMismatchException(PlanMismatchException.Reason.HASH_DIFFERS, planFile,
+                    "refusing to apply " + planFile + ": its SHA-256 is " + actual + " but the approved plan's is "
+                            + expectedSha256.strip() + "; the file changed after approval. Plan again and have the"
+                            + " new plan approved");
+        }
+        Path marker = appliedMarker(planFile);
+        if (Files.isRegularFile(marker) && readString(marker).startsWith(actual)) {
+            log.info("plan " + planFile + " (sha256=" + actual + ") was already applied by this run ("
+                    + readString(marker).strip() + "); not applying it twice");
+            return new ApplyResult(planFile, actual, true);
+        }
+        Path copy = planFile.resolveSibling("apply-" + actual.substring(0, 16) + ".tfplan");
+        try {
+            Files.write(copy, bytes);
+            readOnly(copy);
+            CommandResult r = exec(List.of("apply", "-input=false", "-no-color", lockTimeoutFlag(), copy.toString()),
+                    root, props.getApplyTimeout(), log);
+            if (r.exitCode() != 0) {
+                if (r.stderrTail().contains("Saved plan is stale")) {
+                    throw new PlanMismatchException(PlanMismatchException.Reason.STALE, planFile,
+                            "refusing to apply " + planFile + ": Terraform reports the saved plan is stale (the state"
+                                    + " changed after the plan was made). Plan again and have the new plan approved");
+                }
+                throw new CommandFailedException(r.exitCode(), r.maskedArgv(), r.stderrTail());
+            }
+            Files.writeString(marker, actual + " applied " + Instant.now() + "\n");
+            log.info("applied plan " + planFile + " sha256=" + actual);
+            return new ApplyResult(planFile, actual, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the plan copy " + copy, e);
+        } finally {
+            try {
+                Files.deleteIfExists(copy);
+            } catch (IOException ignored) {
+                // the copy is only a private duplicate of verified bytes
+            }
+        }
+    }
+
+    /**
+     * {@code terraform output -json}: output name to value. Sensitive outputs are replaced by
+     * {@value #SENSITIVE} (they must not become process variables). Empty when nothing was applied yet.
+     */
+    public Map<String, Object> outputs(Path root, StepLog log) {
+        requireRoot(root);
+        CommandResult r = exec(List.of("output", "-json"), root, props.getReadTimeout(), new QuietLog(log));
+        if (r.exitCode() != 0) {
+            throw new CommandFailedException(r.exitCode(), r.maskedArgv(), r.stderrTail());
+        }
+        Map<String, Object> out = parseOutputsJson(r.stdout());
+        log.info("outputs: " + String.join(", ", out.keySet()));
+        return out;
+    }
+
+    public static Map<String, Object> parseOutputsJson(String json) {
+        JsonNode doc;
+        try {
+            doc = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("terraform output -json did not print JSON: " + e.getOriginalMessage(), e);
+        }
+        Map<String, Object> out = new TreeMap<>();
+        doc.fields().forEachRemaining(f -> {
+            JsonNode o = f.getValue();
+            out.put(f.getKey(), o.path("sensitive").asBoolean(false) ? SENSITIVE
+                    : JSON.convertValue(o.get("value"), Object.class));
+        });
+        return out;
+    }
+
+    /**
+     * Validates variable names and values and writes them as JSON to {@code <runDir>/vars.tfvars.json} (mode 0600).
+     * Throws {@link IllegalArgumentException} naming the offending variable, before anything is written.
+     */
+    public static Path writeVarFile(Map<String, ?> vars, Path runDir) {
+        Map<String, Object> checked = new TreeMap<>();
+        if (vars != null) {
+            for (Map.Entry<String, ?> e : vars.entrySet()) {
+                String name = e.getKey();
+                if (name == null || !VAR_NAME.matcher(name).matches()) {
+                    throw new IllegalArgumentException("invalid Terraform variable name " + quote(name)
+                            + ": must match " + VAR_NAME.pattern());
+                }
+                checked.put(name, checkValue(name, e.getValue()));
+            }
+        }
+        try {
+            Files.createDirectories(runDir);
+            Path file = runDir.resolve(VAR_FILE);
+            Path tmp = Files.createTempFile(runDir, ".vars", ".tmp");
+            setMode(tmp, "rw-------");
+            Files.writeString(tmp, JSON.writeValueAsString(checked) + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the Terraform var-file in " + runDir, e);
+        }
+    }
+
+    private static Object checkValue(String path, Object v) {
+        if (v == null) {
+            throw new IllegalArgumentException("Terraform variable " + path + " is null; leave it out to use the"
+                    + " root's default");
+        }
+        if (v instanceof String || v instanceof Boolean || v instanceof Integer || v instanceof Long
+                || v instanceof Short || v instanceof Byte || v instanceof BigInteger || v instanceof BigDecimal) {
+            return v;
+        }
+        if (v instanceof Double || v instanceof Float) {
+            double d = ((Number) v).doubleValue();
+            if (Double.isNaN(d) || Double.isInfinite(d)) {
+                throw new IllegalArgumentException("Terraform variable " + path + " is not a finite number: " + v);
+            }
+            return v;
+        }
+        if (v instanceof Collection<?> c) {
+            List<Object> out = new ArrayList<>();
+            int i = 0;
+            for (Object x : c) {
+                out.add(checkValue(path + "[" + i++ + "]", x));
+            }
+            return out;
+        }
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!(e.getKey() instanceof String k)) {
+                    throw new IllegalArgumentException("Terraform variable " + path + " has a non-string key");
+                }
+                out.put(k, checkValue(path + "." + k, e.getValue()));
+            }
+            return out;
+        }
+        throw new IllegalArgumentException("Terraform variable " + path + " has unsupported type "
+                + v.getClass().getSimpleName() + " (use string, number, bool, list or map)");
+    }
+
+    /** The per-run directory for a process instance: {@code <work-dir>/<processInstanceId>}. */
+    public Path runDir(String processInstanceId) {
+        if (processInstanceId == null || !RUN_ID.matcher(processInstanceId).matches()
+                || processInstanceId.contains("..")) {
+            throw new IllegalArgumentException("not a valid run id: " + quote(processInstanceId));
+        }
+        return workDir.resolve(processInstanceId);
+    }
+
+    public static String sha256(Path file) {
+        try {
+            return sha256(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    public static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The binary in use (after the first command), e.g. {@code terraform}; null before. */
+    public String binaryInUse() {
+        return resolvedBinary;
+    }
+
+    static Path appliedMarker(Path planFile) {
+        return planFile.resolveSibling(planFile.getFileName() + ".applied");
+    }
+
+    /** A root must be a directory with at least one .tf file: anything else is a configuration error. */
+    static void requireRoot(Path root) {
+        if (root == null || !Files.isDirectory(root)) {
+            throw new IllegalArgumentException("Terraform root " + root + " is not a directory; check the"
+                    + " environment's terraform-root (opsflow.environments.<env>.terraform-root) or the terraformRoot"
+                    + " variable");
+        }
+        try (Stream<Path> s = Files.list(root)) {
+            if (s.noneMatch(p -> p.getFileName().toString().endsWith(".tf"))) {
+                throw new IllegalArgumentException("Terraform root " + root + " contains no .tf files");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list Terraform root " + root, e);
+        }
+    }
+
+    private CommandResult exec(List<String> args, Path root, Duration timeout, StepLog log) {
+        List<String> candidates = resolvedBinary != null ? List.of(resolvedBinary) : props.binaryCandidates();
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("TF_IN_AUTOMATION", "1");
+        env.put("TF_INPUT", "0");
+        env.put("CHECKPOINT_DISABLE", "1");
+        env.putAll(props.getEnv());
+        List<String> secrets = new ArrayList<>();
+        props.getSecretEnv().forEach((name, ref) -> {
+            String value = SecretRef.parse(ref).resolve();
+            env.put(name, value);
+            secrets.add(value);
+        });
+        BinaryNotFoundException missing = null;
+        for (String bin : candidates) {
+            List<String> argv = new ArrayList<>();
+            argv.add(bin);
+            argv.addAll(args);
+            CommandSpec.Builder spec = CommandSpec.of(argv).cwd(root.toAbsolutePath().normalize()).env(env)
+                    .timeout(timeout);
+            secrets.forEach(spec::secret);
+            try {
+                CommandResult r = runner.run(spec.build(), log);
+                resolvedBinary = bin;
+                return r;
+            } catch (BinaryNotFoundException e) {
+                missing = e;
+            }
+        }
+        List<String> shown = new ArrayList<>();
+        shown.add(String.join("|", candidates));
+        shown.addAll(args);
+        throw new BinaryNotFoundException(String.join(" or ", candidates)
+                + " (install Terraform or OpenTofu, or set opsflow.terraform.binary)", shown, missing);
+    }
+
+    private String lockTimeoutFlag() {
+        return "-lock-timeout=" + props.getLockTimeout().toSeconds() + "s";
+    }
+
+    private static void readOnly(Path file) {
+        setMode(file, "r--------");
+    }
+
+    private static void setMode(Path file, String mode) {
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
+        } catch (UnsupportedOperationException | IOException ignored) {
+            // non-POSIX file systems: the SHA-256 check still protects the plan
+        }
+    }
+
+    private static String readString(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + p, e);
+        }
+    }
+
+    private static String quote(String s) {
+        return s == null ? "null" : "'" + s.replace("\n", "\\n") + "'";
+    }
+
+    /** Forwards everything but stdout lines (JSON documents that may carry values) to the step log. */
+    private static final class QuietLog implements StepLog {
+        private final StepLog delegate;
+
+        QuietLog(StepLog delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void line(String stream, String text) {
+            if (!"out".equals(stream)) {
+                delegate.line(stream, text);
+            }
+        }
+
+        @Override
+        public void addSecret(String secret) {
+            delegate.addSecret(secret);
+        }
+
+        @Override
+        public String tail() {
+            return delegate.tail();
+        }
+
+        @Override
+        public Path path() {
+            return delegate.path();
+        }
+
+        @Override
+        public void close() {
+            // the caller owns the delegate
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.opsflow.release;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.opsflow.platform.environments.Environments;
+import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.testsupport.RealComponent;
+import io.opsflow.testsupport.RestClient;
+import io.opsflow.testsupport.SandboxApp;
+
+/**
+ * The real {@link FleetReleaseOperations} against the sandbox fleet (in-process SSH hosts, the workers/ scripts,
+ * real ansible-playbook, the sandbox load balancer), checked from outside (each instance's own {@code /version},
+ * the load balancer's admin API): what the end-to-end runs do not show one by one. Works on one staging host and
+ * leaves it as it found it (the fleet is shared with the other end-to-end tests).
+ */
+@SandboxApp.Test
+class FleetReleaseOperationsIT {
+    static final String ENV = "staging";
+    static final List<String> VERSIONS = List.of("1.0.0", "1.1.0", "1.2.0");
+
+    @Autowired
+    ReleaseOperations ops;
+    @Autowired
+    Environments environments;
+
+    private String versionOf(String host, String instance) {
+        HostConfig h = environments.get(ENV).host(host).orElseThrow();
+        RestClient.Response r = RestClient.anonymous(0).getAbsolute("http://" + h.address() + ":"
+                + environments.instancePort(h, "webapp", instance) + "/version");
+        return r.json().path("version").asText();
+    }
+
+    private JsonNode backend(String id) {
+        JsonNode pools = RestClient.anonymous(0).getAbsolute(environments.get(ENV).loadBalancer().apiUrl()
+                + "/_lb/pools").json();
+        for (JsonNode b : pools.path("pools").path("webapp").path("backends")) {
+            if (id.equals(b.path("id").asText())) {
+                return b;
+            }
+        }
+        throw new AssertionError("no backend " + id + " in " + pools);
+    }
+
+    @Test
+    void operationsOnOneHostAreRealAndReportWhatTheySee() {
+        RealComponent.require("ansible-playbook", "apt-get install ansible-core");
+        assertThat(ops).isInstanceOf(FleetReleaseOperations.class);
+
+        FleetState fleet = ops.observe(ENV, "webapp");
+        assertThat(fleet.hosts()).hasSize(2);
+        String h1 = fleet.hosts().get(0);
+        String h2 = fleet.hosts().get(1);
+        InstanceState live = fleet.live(h1).orElseThrow();
+        String was = live.version();
+        String other = fleet.live(h2).orElseThrow().version();
+        assertThat(versionOf(h1, live.instance())).as("observe reads what runs").isEqualTo(was);
+        assertThat(live.running()).isTrue();
+        String target = VERSIONS.stream().filter(v -> !v.equals(was) && !v.equals(other)).findFirst().orElseThrow();
+        String backendId = h1 + "-" + live.instance();
+
+        try {
+            // evidence: deploy-app.yml --check --diff changes nothing and shows the new version
+            CheckDiff diff = ops.checkDiff(ENV, "webapp", target, List.of(
+                    new PlanEntry(h1, live.instance(), live.instance(), was, was, target, 0)));
+            assertThat(diff.ok()).as(diff.summary()).isTrue();
+            assertThat(diff.changedHosts()).containsExactly(h1);
+            assertThat(diff.output()).contains("### " + h1).contains("releases/" + target);
+            assertThat(versionOf(h1, live.instance())).isEqualTo(was);
+
+            // one rolling step: drain, activate, check (right and wrong version), undrain
+            ops.drain(ENV, "webapp", h1, live.instance());
+            assertThat(backend(backendId).path("state").asText()).isEqualTo("drained");
+            Activation a = ops.activate(ENV, "webapp", h1, live.instance(), target);
+            assertThat(a.previousVersion()).isEqualTo(was);
+            assertThat(a.healthy()).isTrue();
+            assertThat(versionOf(h1, live.instance())).isEqualTo(target);
+            assertThat(ops.checkInstance(ENV, "webapp", h1, live.instance(), target).healthy()).isTrue();
+            HealthResult wrong = ops.checkInstance(ENV, "webapp", h1, live.instance(), was);
+            assertThat(wrong.healthy()).isFalse();
+            assertThat(wrong.detail()).contains(target + " (expected " + was + ")");
+            ops.undrain(ENV, "webapp", h1, live.instance());
+            assertThat(backend(backendId).path("state").asText()).isEqualTo("active");
+            assertThat(backend(backendId).path("healthy").asBoolean()).isTrue();
+
+            // through the load balancer: a mixed fleet is seen as mixed
+            HealthResult mixed = ops.checkThroughLoadBalancer(ENV, "webapp", Set.of(target));
+            assertThat(mixed.healthy()).isFalse();
+            assertThat(mixed.observedVersions()).containsExactlyInAnyOrder(target, other);
+            assertThat(ops.checkThroughLoadBalancer(ENV, "webapp", new LinkedHashSet<>(List.of(target, other)))
+                    .healthy()).isTrue();
+
+            // a broken version: activation reports unhealthy (no exception), restore puts the old one back
+            Activation broken = ops.activate(ENV, "webapp", h1, live.instance(), "2.0.0-broken");
+            assertThat(broken.healthy()).isFalse();
+            assertThat(broken.previousVersion()).isEqualTo(target);
+            HealthResult brokenHealth = ops.checkInstance(ENV, "webapp", h1, live.instance(), "2.0.0-broken");
+            assertThat(brokenHealth.healthy()).isFalse();
+            assertThat(brokenHealth.detail()).contains("503");
+            ops.restore(ENV, "webapp", h1, live.instance(), target);
+            assertThat(versionOf(h1, live.instance())).isEqualTo(target);
+
+            // a version the artifact store does not have: a technical failure saying where and what
+            assertThatThrownBy(() -> ops.activate(ENV, "webapp", h1, live.instance(), "9.9.9"))
+                    .hasMessageContaining(h1).hasMessageContaining("release-activate.sh").hasMessageContaining("9.9.9");
+            assertThat(versionOf(h1, live.instance())).isEqualTo(target);
+        } finally {
+            ops.restore(ENV, "webapp", h1, live.instance(), was);
+            ops.undrain(ENV, "webapp", h1, live.instance());
+        }
+        assertThat(ops.observe(ENV, "webapp").liveVersions()).isEqualTo(fleet.liveVersions());
+    }
+}

@@ -1,0 +1,139 @@
+package io.opsflow.step.ssh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.opsflow.step.exec.StepLogs;
+import io.opsflow.testsupport.OpenSshd;
+
+/** WorkerScripts against a real sshd: upload-once by checksum, JSON result, protocol violations. */
+class WorkerScriptsIT {
+    private static OpenSshd sshd;
+    private static final Duration T = Duration.ofSeconds(30);
+
+    @TempDir
+    Path localWorkers;
+    private Path remoteDir;
+    private WorkerScripts workers;
+    private SshTarget target;
+
+    @BeforeAll
+    static void startSshd() {
+        sshd = OpenSshd.start();
+    }
+
+    @AfterAll
+    static void stopSshd() {
+        if (sshd != null) {
+            sshd.close();
+        }
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        try (Stream<Path> s = Files.list(Path.of("src/test/resources/workers-test"))) {
+            for (Path p : s.toList()) {
+                Files.copy(p, localWorkers.resolve(p.getFileName()));
+            }
+        }
+        // the "host" is this machine: its remote dir is a fresh directory we can inspect directly
+        remoteDir = sshd.directory().resolve("home-" + System.nanoTime()).resolve(".opsflow/workers");
+        workers = new WorkerScripts(new SshConnections(Duration.ofSeconds(10)), localWorkers, remoteDir.toString());
+        target = new SshTarget(sshd.host(), sshd.port(), sshd.user(), "file:" + sshd.clientPrivateKey(),
+                sshd.knownHostsFile());
+    }
+
+    @Test
+    void uploadsOnceRunsWithQuotedArgsAndParsesTheLastLine() throws Exception {
+        List<String> args = List.of("it's", "$(touch /tmp/opsflow-pwned)", "a b", "", "ünï", "x&y", "--force");
+        var log1 = StepLogs.memory();
+        WorkerResult r = workers.run(target, "echo-json.sh", args, T, log1);
+
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.ok()).isTrue();
+        assertThat(r.json().get("argc").asInt()).isEqualTo(args.size());
+        assertThat(r.json().get("args")).extracting(n -> n.asText()).containsExactlyElementsOf(args);
+        assertThat(r.stdout()).startsWith("progress: working\n");
+        assertThat(Path.of("/tmp/opsflow-pwned")).doesNotExist();
+        assertThat(log1.lines()).anyMatch(l -> l.contains("uploading worker echo-json.sh to " + target.display()))
+                .anyMatch(l -> l.endsWith("echo-json: 7 argument(s)"));
+
+        Path remote = remoteDir.resolve("echo-json.sh");
+        assertThat(Files.readString(remote)).isEqualTo(Files.readString(localWorkers.resolve("echo-json.sh")));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(remote))).isEqualTo("rwxr-xr-x");
+        FileTime mtime = Files.getLastModifiedTime(remote);
+        Object inode = Files.getAttribute(remote, "unix:ino");
+        try (Stream<Path> s = Files.list(remoteDir)) {
+            assertThat(s.map(p -> p.getFileName().toString())).as("no temporary upload left behind")
+                    .containsExactly("echo-json.sh");
+        }
+
+        var log2 = StepLogs.memory();
+        WorkerResult again = workers.run(target, "echo-json.sh", List.of("second"), T, log2);
+        assertThat(again.json().get("args").get(0).asText()).isEqualTo("second");
+        assertThat(log2.lines()).anyMatch(l -> l.contains("worker echo-json.sh is up to date on " + target.display()))
+                .noneMatch(l -> l.contains("uploading worker"));
+        assertThat(Files.getLastModifiedTime(remote)).isEqualTo(mtime);
+        assertThat(Files.getAttribute(remote, "unix:ino")).as("file not replaced").isEqualTo(inode);
+    }
+
+    @Test
+    void aChangedLocalScriptIsUploadedAgain() throws Exception {
+        workers.run(target, "echo-json.sh", List.of(), T, StepLogs.noop());
+        Path local = localWorkers.resolve("echo-json.sh");
+        Files.writeString(local, Files.readString(local).replace("progress: working", "progress: v2"));
+        var log = StepLogs.memory();
+        WorkerResult r = workers.run(target, "echo-json.sh", List.of(), T, log);
+        assertThat(r.stdout()).startsWith("progress: v2\n");
+        assertThat(log.lines()).anyMatch(l -> l.contains("uploading worker echo-json.sh") && l.contains("remote had"));
+        assertThat(Files.readString(remoteDir.resolve("echo-json.sh"))).isEqualTo(Files.readString(local));
+    }
+
+    @Test
+    void workerFailureIsAResultWithItsJson() {
+        WorkerResult r = workers.run(target, "fails.sh", List.of("disk full"), T, StepLogs.noop());
+        assertThat(r.exitCode()).isEqualTo(3);
+        assertThat(r.ok()).isFalse();
+        assertThat(r.error()).isEqualTo("boom: disk full");
+    }
+
+    @Test
+    void aNonJsonLastLineIsATechnicalFailureThatSaysWhatToFix() {
+        assertThatThrownBy(() -> workers.run(target, "not-json.sh", List.of(), T, StepLogs.noop()))
+                .isInstanceOf(WorkerOutputException.class)
+                .hasMessageContaining("worker not-json.sh on " + target.display() + " exited 0")
+                .hasMessageContaining("last stdout line is not JSON: 'done, all fine'")
+                .hasMessageContaining("Workers must print exactly one JSON object as the last line of stdout")
+                .hasMessageContaining("stderr tail: a diagnostic");
+    }
+
+    @Test
+    void badInputIsRejectedBeforeAnythingIsUploadedOrRun() {
+        var log = StepLogs.memory();
+        assertThatThrownBy(() -> workers.run(target, "../workers-test/echo-json.sh", List.of(), T, log))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("plain file name");
+        assertThatThrownBy(() -> workers.run(target, "no-such-worker.sh", List.of(), T, log))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'no-such-worker.sh' not found in " + localWorkers.toAbsolutePath());
+        assertThatThrownBy(() -> workers.run(target, "echo-json.sh", List.of("a\0b"), T, log))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");
+        assertThatThrownBy(() -> new WorkerScripts(new SshConnections(T), localWorkers, "../../etc"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no '..'");
+        assertThat(log.lines()).isEmpty();
+        assertThat(remoteDir).doesNotExist();
+    }
+}

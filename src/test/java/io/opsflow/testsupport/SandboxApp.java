@@ -1,0 +1,119 @@
+package io.opsflow.testsupport;
+
+import java.io.IOException;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.history.HistoricProcessInstance;
+import org.camunda.bpm.engine.runtime.Incident;
+import org.camunda.bpm.engine.task.Task;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.util.TestPropertyValues;
+import org.springframework.context.ApplicationContextInitializer;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.context.ContextConfiguration;
+
+/**
+ * End-to-end tests against the whole application in sandbox mode: real fleet (SSH hosts, load balancers, webapp
+ * 1.0.0 deployed on first start), real job executor, real tools. All test classes annotated with {@link Test}
+ * share ONE application context (Spring's context cache), one var dir and one fleet per JVM — so tests must read
+ * the state they start from (e.g. the current version) instead of assuming a fresh fleet.
+ */
+public final class SandboxApp {
+    private static final Path VAR_DIR;
+    private static final int PORT_RANGE_START = 30000 + 100 * ThreadLocalRandom.current().nextInt(0, 250);
+
+    static {
+        try {
+            VAR_DIR = Files.createTempDirectory("opsflow-sandbox-it-");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private SandboxApp() {
+    }
+
+    public static Path varDir() {
+        return VAR_DIR;
+    }
+
+    @Target(ElementType.TYPE)
+    @Retention(RetentionPolicy.RUNTIME)
+    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+    @ContextConfiguration(initializers = Initializer.class)
+    public @interface Test {
+    }
+
+    /** Puts the shared var dir and a random port range in front of application.yaml. */
+    public static class Initializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
+        @Override
+        public void initialize(ConfigurableApplicationContext ctx) {
+            RealComponent.require("python3", "apt-get install python3", "/usr/bin/python3");
+            TestPropertyValues.of(
+                    "opsflow.var-dir=" + VAR_DIR,
+                    "opsflow.sandbox.enabled=true",
+                    "opsflow.sandbox.port-range-start=" + PORT_RANGE_START,
+                    "camunda.bpm.job-execution.wait-time-in-millis=200",
+                    "opsflow.release.start-health-timeout=PT5S",
+                    "camunda.bpm.job-execution.max-wait=1000",
+                    "logging.level.org.apache.sshd=WARN",
+                    "logging.level.net.schmizz=WARN").applyTo(ctx);
+        }
+    }
+
+    /** Waits until the run ended; fails with the run's incidents when it is stuck on one. */
+    public static HistoricProcessInstance awaitEnd(ProcessEngine engine, String processInstanceId, Duration timeout) {
+        await(() -> engine.getRuntimeService().createProcessInstanceQuery().processInstanceId(processInstanceId)
+                .count() == 0 || !incidents(engine, processInstanceId).isEmpty(), timeout,
+                "run " + processInstanceId + " to end");
+        var incidents = incidents(engine, processInstanceId);
+        if (!incidents.isEmpty()) {
+            throw new AssertionError("run " + processInstanceId + " has incidents: " + incidents.stream()
+                    .map(i -> i.getActivityId() + ": " + i.getIncidentMessage()).toList());
+        }
+        return engine.getHistoryService().createHistoricProcessInstanceQuery().processInstanceId(processInstanceId)
+                .singleResult();
+    }
+
+    /** Waits until the run waits at the user task with the given definition key, and returns it. */
+    public static Task awaitTask(ProcessEngine engine, String processInstanceId, String taskKey, Duration timeout) {
+        await(() -> engine.getTaskService().createTaskQuery().processInstanceId(processInstanceId)
+                .taskDefinitionKey(taskKey).count() > 0 || !incidents(engine, processInstanceId).isEmpty(),
+                timeout, "run " + processInstanceId + " to reach " + taskKey);
+        var incidents = incidents(engine, processInstanceId);
+        if (!incidents.isEmpty()) {
+            throw new AssertionError("run " + processInstanceId + " has incidents: " + incidents.stream()
+                    .map(i -> i.getActivityId() + ": " + i.getIncidentMessage()).toList());
+        }
+        return engine.getTaskService().createTaskQuery().processInstanceId(processInstanceId)
+                .taskDefinitionKey(taskKey).singleResult();
+    }
+
+    public static java.util.List<Incident> incidents(ProcessEngine engine, String processInstanceId) {
+        return engine.getRuntimeService().createIncidentQuery().processInstanceId(processInstanceId).list();
+    }
+
+    public static void await(BooleanSupplier condition, Duration timeout, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + "s waiting for " + what);
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what);
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.opsflow.testsupport;
+
+import java.util.List;
+import java.util.UUID;
+
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.ProcessEngineConfiguration;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
+import org.camunda.bpm.engine.impl.history.HistoryLevel;
+import org.camunda.bpm.engine.test.junit5.ProcessEngineExtension;
+import org.camunda.bpm.engine.test.mock.MockExpressionManager;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+import io.opsflow.platform.environments.Environments;
+import io.opsflow.platform.environments.EnvironmentsProperties;
+import io.opsflow.platform.locks.RunbookLocks;
+import io.opsflow.platform.runbook.OpsflowEnginePlugin;
+import io.opsflow.platform.runbook.RunbookDefinition;
+import io.opsflow.platform.runbook.RunbookRegistry;
+
+/**
+ * An in-memory engine for *ProcessTest classes with the platform wired in exactly as in the application (input
+ * validation, locks, four-eyes guard), the job executor off (tests execute jobs), and {@code Mocks.register(...)}
+ * for delegate beans.
+ * <pre>
+ * &#64;RegisterExtension
+ * static ProcessEngineExtension engine = TestEngines.extension(envs, new ReleaseVersionRunbook());
+ * </pre>
+ */
+public final class TestEngines {
+    private TestEngines() {
+    }
+
+    public static ProcessEngineExtension extension(Environments environments, RunbookDefinition... runbooks) {
+        BoundEngineExtension ext = new BoundEngineExtension();
+        ext.useProcessEngine(engine(environments, runbooks));
+        return ext;
+    }
+
+    /**
+     * Binds Camunda BPM Assert to this class's engine before each test (several engines live in one test JVM) and
+     * closes the engine after the class, so engines never pile up across test classes.
+     */
+    static final class BoundEngineExtension extends ProcessEngineExtension {
+        @Override
+        public void beforeTestExecution(org.junit.jupiter.api.extension.ExtensionContext context) {
+            super.beforeTestExecution(context);
+            org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.init(getProcessEngine());
+        }
+
+        @Override
+        public void afterAll(org.junit.jupiter.api.extension.ExtensionContext context) throws Exception {
+            try {
+                super.afterAll(context);
+            } finally {
+                org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.reset();
+                getProcessEngine().close();
+            }
+        }
+    }
+
+    public static ProcessEngine engine(Environments environments, RunbookDefinition... runbooks) {
+        String db = "jdbc:h2:mem:pt-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+        DriverManagerDataSource ds = new DriverManagerDataSource(db, "sa", "");
+        ds.setDriverClassName("org.h2.Driver");
+        StandaloneInMemProcessEngineConfiguration cfg = new StandaloneInMemProcessEngineConfiguration();
+        cfg.setDataSource(ds);
+        cfg.setDatabaseSchemaUpdate(ProcessEngineConfiguration.DB_SCHEMA_UPDATE_CREATE_DROP);
+        cfg.setJobExecutorActivate(false);
+        cfg.setHistoryLevel(HistoryLevel.HISTORY_LEVEL_FULL);
+        cfg.setExpressionManager(new MockExpressionManager());
+        cfg.setEnableExceptionsAfterUnhandledBpmnError(true);
+        cfg.setJavaSerializationFormatEnabled(false);
+        cfg.setDefaultSerializationFormat("application/json");
+        cfg.setDeserializationTypeValidationEnabled(true);
+        cfg.getProcessEnginePlugins().add(new org.camunda.spin.plugin.impl.SpinProcessEnginePlugin());
+        cfg.setProcessEngineName("pt-" + UUID.randomUUID());
+        RunbookRegistry registry = new RunbookRegistry(List.of(runbooks));
+        // the lock table lives in the same database; created lazily once the engine schema exists
+        RunbookLocks[] locks = new RunbookLocks[1];
+        OpsflowEnginePlugin plugin = new OpsflowEnginePlugin(() -> registry, () -> environments, () -> {
+            if (locks[0] == null) {
+                locks[0] = new RunbookLocks(new JdbcTemplate(ds));
+            }
+            return locks[0];
+        }, () -> null);
+        cfg.getProcessEnginePlugins().add(plugin);
+        ProcessEngineConfigurationImpl impl = cfg;
+        return impl.buildProcessEngine();
+    }
+
+    /** The default environments of the application: staging (no approval) and production (approval). */
+    public static Environments defaultEnvironments() {
+        EnvironmentsProperties p = new EnvironmentsProperties();
+        EnvironmentsProperties.EnvironmentSpec staging = new EnvironmentsProperties.EnvironmentSpec();
+        staging.setApprovalReminder(java.time.Duration.ofMinutes(30));
+        staging.setApprovalDeadline(java.time.Duration.ofHours(2));
+        EnvironmentsProperties.EnvironmentSpec prod = new EnvironmentsProperties.EnvironmentSpec();
+        prod.setRequiresApproval(true);
+        prod.setApprovalReminder(java.time.Duration.ofMinutes(30));
+        prod.setApprovalDeadline(java.time.Duration.ofHours(2));
+        p.getEnvironments().put("staging", staging);
+        p.getEnvironments().put("production", prod);
+        return new Environments(p);
+    }
+}
