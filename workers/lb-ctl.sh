@@ -4,18 +4,22 @@
 #
 # Usage:
 #   lb-ctl.sh --api URL --pool APP --backend ID [--url http://HOST:PORT] [--color blue|green]
-#             [--wait-healthy SECS] [--timeout SECS] add|remove|drain|undrain|status
+#             [--wait-healthy SECS] [--wait-idle SECS] [--timeout SECS] add|remove|drain|undrain|status
 #
 #   --api           admin API base URL, e.g. http://127.0.0.1:9100
 #   --pool          pool name (the application), --backend backend id (e.g. the host name or host-color)
 #   --url --color   for add: where the backend listens and its color (blue-green); PUT is idempotent
 #   --wait-healthy  after add/undrain, wait up to SECS until the load balancer reports the backend healthy
+#   --wait-idle     after drain, wait up to SECS until the backend has no request in flight (the load balancer's
+#                   inFlight count); still busy after SECS is reported ("idle":false), not an error: the caller
+#                   decides. An API without the count gives "idle":null at once (the caller falls back to a delay).
 #   --timeout       seconds per API request (default 10)
 #   remove of an absent backend is fine; drain/undrain of an absent backend is an error.
 #
 # Result (one JSON line on stdout):
 #   {"ok":true,"pool":..,"backend":..,"action":..,"present":true|false,"state":"active|drained"|null,
-#    "healthy":true|false|null,"url":..|null,"color":..|null,"active":"blue|green"|null,"changed":true|false}
+#    "healthy":true|false|null,"url":..|null,"color":..|null,"active":"blue|green"|null,"changed":true|false,
+#    "inFlight":N|null,"idle":true|false|null (idle only with --wait-idle; "waitedMs":N how long it waited)}
 # Exit codes: 0 ok, 1 failed, 2 invalid arguments (nothing was changed).
 
 set -euo pipefail
@@ -184,7 +188,8 @@ lb_require_2xx() {
 }
 
 # lb_read POOL [BACKEND] [COLOR]: GET /_lb/pools and set lb_pool_present lb_present lb_state lb_healthy lb_url
-# lb_color lb_active lb_backends lb_ready (backends of COLOR, or of any color, that are healthy and not drained)
+# lb_color lb_inflight (requests the backend is serving; empty when the API does not count them) lb_active lb_backends
+# lb_ready (backends of COLOR, or of any color, that are healthy and not drained)
 lb_read() {
   local line
   lb_call GET /_lb/pools
@@ -205,7 +210,7 @@ except ValueError as e:
     sys.exit("the load balancer API answered invalid JSON: %s" % e)
 p = (data.get("pools") or {}).get(pool) if isinstance(data, dict) else None
 if not isinstance(p, dict):
-    print("\x1f".join(["false", "false", "", "", "", "", "", "0", "0"]))
+    print("\x1f".join(["false", "false", "", "", "", "", "", "", "0", "0"]))
     sys.exit(0)
 backends = [b for b in (p.get("backends") or []) if isinstance(b, dict)]
 b = next((x for x in backends if x.get("id") == backend), None) if backend else None
@@ -213,16 +218,18 @@ ready = [x for x in backends if x.get("healthy") is True and x.get("state", "act
          and (not color or x.get("color") == color)]
 fields = ["true", "true" if b else "false"]
 fields += [s(b.get(k)) for k in ("state", "healthy", "url", "color")] if b else ["", "", "", ""]
+n = b.get("inFlight") if b else None
+fields.append(str(n) if isinstance(n, int) and not isinstance(n, bool) and n >= 0 else "")
 fields += [s(p.get("active")), str(len(backends)), str(len(ready))]
 print("\x1f".join(fields))
 ' "$1" "${2:-}" "${3:-}" "$lb_body_file") || fail 1 "could not read the pools of $lb_api (python3 needed)" pool s "$1"
   # shellcheck disable=SC2034 # each script uses some of them
-  IFS=$'\x1f' read -r lb_pool_present lb_present lb_state lb_healthy lb_url lb_color lb_active lb_backends lb_ready \
-    <<<"$line"
+  IFS=$'\x1f' read -r lb_pool_present lb_present lb_state lb_healthy lb_url lb_color lb_inflight lb_active lb_backends \
+    lb_ready <<<"$line"
 }
 # <<< lb
 
-api="" pool="" backend="" url="" color="" action="" wait_healthy=0
+api="" pool="" backend="" url="" color="" action="" wait_healthy=0 wait_idle=""
 while (($#)); do
   case $1 in
     --api) need_value "$@"; api=$2; shift 2 ;;
@@ -231,6 +238,7 @@ while (($#)); do
     --url) need_value "$@"; url=$2; shift 2 ;;
     --color) need_value "$@"; color=$2; shift 2 ;;
     --wait-healthy) need_value "$@"; wait_healthy=$2; shift 2 ;;
+    --wait-idle) need_value "$@"; wait_idle=$2; shift 2 ;;
     --timeout) need_value "$@"; lb_timeout=$2; shift 2 ;;
     add | remove | drain | undrain | status)
       [[ -z $action ]] || usage_error "only one action expected, got $action and $1"
@@ -253,6 +261,10 @@ else
 fi
 [[ -z $color || $color == blue || $color == green ]] || usage_error "invalid --color (blue or green): $color"
 [[ $wait_healthy =~ ^(0|[1-9][0-9]{0,3})$ ]] || usage_error "invalid --wait-healthy (0-9999 seconds): $wait_healthy"
+if [[ -n $wait_idle ]]; then
+  [[ $action == drain ]] || usage_error "--wait-idle is only used by drain"
+  [[ $wait_idle =~ ^(0|[1-9][0-9]{0,3})$ ]] || usage_error "invalid --wait-idle (0-9999 seconds): $wait_idle"
+fi
 [[ $lb_timeout =~ ^[1-9][0-9]{0,3}$ ]] || usage_error "invalid --timeout (1-9999 seconds): $lb_timeout"
 lb_api=${api%/}
 url=${url%/}
@@ -292,13 +304,35 @@ if [[ $wait_healthy != 0 && ($action == add || $action == undrain) ]]; then
     lb_read "$pool" "$backend"
   done
 fi
+idle="" waited_ms=""
+if [[ -n $wait_idle && $lb_present == true ]]; then
+  started=$(now_ms)
+  deadline=$((started + wait_idle * 1000))
+  while [[ -n $lb_inflight && $lb_inflight != 0 ]] && (($(now_ms) < deadline)); do
+    sleep 0.2
+    lb_read "$pool" "$backend"
+  done
+  waited_ms=$(($(now_ms) - started))
+  if [[ -z $lb_inflight ]]; then
+    printf '%s: the load balancer does not report in-flight requests for %s\n' "$SCRIPT" "$backend" >&2
+  elif [[ $lb_inflight == 0 ]]; then
+    idle=true
+  else
+    idle=false
+    printf '%s: %s still has %s request(s) in flight after %ss\n' "$SCRIPT" "$backend" "$lb_inflight" "$wait_idle" >&2
+  fi
+fi
 after="$lb_present|$lb_state|$lb_url|$lb_color"
 changed=false
 [[ $before == "$after" ]] || changed=true
 healthy_json=""
 [[ -z $lb_healthy ]] || healthy_json=$lb_healthy
 result=(pool s "$pool" backend s "$backend" action s "$action" present b "$lb_present" state z "$lb_state"
-  healthy j "$healthy_json" url z "$lb_url" color z "$lb_color" active z "$lb_active" changed b "$changed")
+  healthy j "$healthy_json" url z "$lb_url" color z "$lb_color" active z "$lb_active" changed b "$changed"
+  inFlight n "$lb_inflight")
+if [[ -n $wait_idle ]]; then
+  result+=(idle j "$idle" waitedMs n "$waited_ms")
+fi
 
 case $action in
   add | undrain)

@@ -180,7 +180,8 @@ lb_require_2xx() {
 }
 
 # lb_read POOL [BACKEND] [COLOR]: GET /_lb/pools and set lb_pool_present lb_present lb_state lb_healthy lb_url
-# lb_color lb_active lb_backends lb_ready (backends of COLOR, or of any color, that are healthy and not drained)
+# lb_color lb_inflight (requests the backend is serving; empty when the API does not count them) lb_active lb_backends
+# lb_ready (backends of COLOR, or of any color, that are healthy and not drained)
 lb_read() {
   local line
   lb_call GET /_lb/pools
@@ -201,7 +202,7 @@ except ValueError as e:
     sys.exit("the load balancer API answered invalid JSON: %s" % e)
 p = (data.get("pools") or {}).get(pool) if isinstance(data, dict) else None
 if not isinstance(p, dict):
-    print("\x1f".join(["false", "false", "", "", "", "", "", "0", "0"]))
+    print("\x1f".join(["false", "false", "", "", "", "", "", "", "0", "0"]))
     sys.exit(0)
 backends = [b for b in (p.get("backends") or []) if isinstance(b, dict)]
 b = next((x for x in backends if x.get("id") == backend), None) if backend else None
@@ -209,12 +210,14 @@ ready = [x for x in backends if x.get("healthy") is True and x.get("state", "act
          and (not color or x.get("color") == color)]
 fields = ["true", "true" if b else "false"]
 fields += [s(b.get(k)) for k in ("state", "healthy", "url", "color")] if b else ["", "", "", ""]
+n = b.get("inFlight") if b else None
+fields.append(str(n) if isinstance(n, int) and not isinstance(n, bool) and n >= 0 else "")
 fields += [s(p.get("active")), str(len(backends)), str(len(ready))]
 print("\x1f".join(fields))
 ' "$1" "${2:-}" "${3:-}" "$lb_body_file") || fail 1 "could not read the pools of $lb_api (python3 needed)" pool s "$1"
   # shellcheck disable=SC2034 # each script uses some of them
-  IFS=$'\x1f' read -r lb_pool_present lb_present lb_state lb_healthy lb_url lb_color lb_active lb_backends lb_ready \
-    <<<"$line"
+  IFS=$'\x1f' read -r lb_pool_present lb_present lb_state lb_healthy lb_url lb_color lb_inflight lb_active lb_backends \
+    lb_ready <<<"$line"
 }
 # <<< lb
 

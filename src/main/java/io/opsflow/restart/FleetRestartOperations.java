@@ -24,8 +24,10 @@ import io.opsflow.step.ssh.WorkerResult;
  * is running), then {@code opsflow.restart.proxy-units}, then (only with includeDatabase)
  * {@code opsflow.restart.database-units};</li>
  * <li>drain/undrain: {@code lb-ctl.sh drain|undrain} for each of the host's instances that is a backend of its
- * application's pool (undrain waits until the load balancer sees it healthy); after draining, a wait of
- * {@code opsflow.restart.drain-wait} for in-flight requests;</li>
+ * application's pool (undrain waits until the load balancer sees it healthy); after draining every instance, a wait
+ * until none has a request in flight ({@code lb-ctl.sh drain --wait-idle}), at most
+ * {@code opsflow.restart.drain-wait} for the host (a fixed wait of that length when the load balancer does not
+ * count in-flight requests);</li>
  * <li>restart: {@code service.sh restart} per instance (waits healthy), then {@code sudo -n systemctl restart <unit>}
  * and {@code systemctl is-active} per unit;</li>
  * <li>probe: {@code inventory.sh} with health probes, {@code systemctl is-active} per unit.</li>
@@ -70,17 +72,30 @@ public class FleetRestartOperations implements RestartOperations {
     public void drainHost(String environment, String host, StepLog log) {
         Environment e = environments.get(environment);
         HostConfig h = FleetWorkers.host(e, host);
-        boolean any = false;
+        // first take every instance of the host out of its pool, then wait for each to finish what it has: the waits
+        // overlap, and drain-wait bounds the whole host, not each instance
+        List<FleetWorkers.HostInstance> drained = new ArrayList<>();
         for (FleetWorkers.HostInstance i : instances(e, h, false, log)) {
-            if (!i.wanted()) {
-                continue;
+            if (i.wanted() && workers.drain(e, h, i.app(), FleetWorkers.backendId(host, i.instance()), Duration.ZERO,
+                    props.getStepTimeout(), log) != null) {
+                drained.add(i);
             }
-            any |= workers.lb(e, h, i.app(), FleetWorkers.backendId(host, i.instance()), List.of(), "drain", true,
-                    props.getStepTimeout(), log) != null;
         }
-        if (any && !props.getDrainWait().isZero()) {
-            log.info("drained " + host + "; waiting " + props.getDrainWait() + " for in-flight requests");
-            sleep(props.getDrainWait());
+        if (drained.isEmpty() || props.getDrainWait().isZero()) {
+            return;
+        }
+        long deadline = System.nanoTime() + props.getDrainWait().toNanos();
+        boolean counted = true;
+        for (FleetWorkers.HostInstance i : drained) {
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            FleetWorkers.Drained d = workers.drain(e, h, i.app(), FleetWorkers.backendId(host, i.instance()),
+                    left.isZero() ? Duration.ofSeconds(1) : left, props.getStepTimeout(), log);
+            counted &= d != null && d.idle() != null;
+        }
+        if (!counted) {
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            log.info("drained " + host + "; the load balancer does not count in-flight requests: waiting " + left);
+            sleep(left);
         }
     }
 

@@ -25,9 +25,12 @@ public class RestartProperties {
     private List<@Pattern(regexp = UNIT) String> proxyUnits = new ArrayList<>();
     /** Database units (e.g. postgresql), restarted last and only with includeDatabase=true. */
     private List<@Pattern(regexp = UNIT) String> databaseUnits = new ArrayList<>();
-    /** After draining a host: how long in-flight requests get before its services restart. */
+    /**
+     * After draining a host: at most this long for its in-flight requests to finish before its services restart
+     * (the drain ends as soon as the load balancer counts none in flight).
+     */
     @NotNull
-    private Duration drainWait = Duration.ofSeconds(5);
+    private Duration drainWait = Duration.ofSeconds(30);
     /** How long a restarted service (and the load balancer after undrain) gets to become healthy. */
     @NotNull
     private Duration healthTimeout = Duration.ofSeconds(60);

@@ -46,6 +46,8 @@ import com.sun.net.httpserver.HttpServer;
  * only healthy, not drained backends (and, when the pool has an active colour, only that colour) get traffic, round
  * robin; 503 when none. {@code GET /...} goes to pool {@code webapp}, {@code GET /<pool>/...} to that pool (prefix
  * stripped). The pool configuration is kept in a JSON file so it survives restarts; health is always probed anew.
+ * Every backend reports {@code inFlight}: the requests it has been given and not yet finished answering (a drained
+ * backend gets no new ones but finishes these), so a drain can wait until it is idle instead of guessing a delay.
  */
 public final class SandboxLoadBalancer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxLoadBalancer.class);
@@ -172,6 +174,7 @@ public final class SandboxLoadBalancer implements AutoCloseable {
         volatile Instant lastCheck;
         volatile boolean checking;
         volatile int timeouts; // consecutive health checks that timed out
+        final AtomicInteger inFlight = new AtomicInteger(); // proxied requests not yet answered to the client
 
         Backend(String id, String url, String color) {
             this.id = id;
@@ -201,6 +204,7 @@ public final class SandboxLoadBalancer implements AutoCloseable {
             o.put("healthy", b.healthy);
             o.put("lastCheck", b.lastCheck == null ? null : b.lastCheck.toString());
             o.put("lastError", b.healthy ? null : b.lastError);
+            o.put("inFlight", b.inFlight.get());
         }
         return p;
     }
@@ -646,38 +650,54 @@ public final class SandboxLoadBalancer implements AutoCloseable {
             if (host != null) {
                 rb.header("X-Forwarded-Host", host);
             }
-            HttpResponse<byte[]> resp;
+            b.inFlight.incrementAndGet();
             try {
-                resp = client.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
-            } catch (ConnectException | HttpConnectTimeoutException e) {
-                // never reached the backend: take it out at once and try the next one (like HAProxy's redispatch)
-                mark(b, false, "connect failed: " + e);
-                continue;
-            } catch (IOException e) {
-                sendText(ex, 502, "502 backend " + b.id + " failed: " + e + "\n");
-                return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                sendText(ex, 503, "503 interrupted\n");
-                return;
-            }
-            resp.headers().map().forEach((k, vs) -> {
-                if (!HOP_BY_HOP.contains(k.toLowerCase(Locale.ROOT))) {
-                    vs.forEach(v -> ex.getResponseHeaders().add(k, v));
+                if (answer(ex, route, method, b, rb.build())) {
+                    return;
                 }
-            });
-            ex.getResponseHeaders().set(BACKEND_HEADER, route.pool() + "/" + b.id);
-            byte[] rbody = resp.body();
-            boolean noBody = method.equals("HEAD") || resp.statusCode() == 204 || resp.statusCode() == 304;
-            ex.sendResponseHeaders(resp.statusCode(), noBody ? -1 : (rbody.length == 0 ? -1 : rbody.length));
-            if (!noBody && rbody.length > 0) {
-                try (OutputStream out = ex.getResponseBody()) {
-                    out.write(rbody);
-                }
+            } finally {
+                b.inFlight.decrementAndGet();
             }
-            return;
         }
         sendText(ex, 503, "503 no reachable backend in pool " + route.pool() + " of load balancer " + environment + "\n");
+    }
+
+    /**
+     * Sends one request to backend {@code b} and its answer to the client. False when the backend could not be
+     * reached (it is marked unhealthy and the caller tries the next one); true when the client got an answer.
+     */
+    private boolean answer(HttpExchange ex, Route route, String method, Backend b, HttpRequest request)
+            throws IOException {
+        HttpResponse<byte[]> resp;
+        try {
+            resp = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            // never reached the backend: take it out at once and try the next one (like HAProxy's redispatch)
+            mark(b, false, "connect failed: " + e);
+            return false;
+        } catch (IOException e) {
+            sendText(ex, 502, "502 backend " + b.id + " failed: " + e + "\n");
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            sendText(ex, 503, "503 interrupted\n");
+            return true;
+        }
+        resp.headers().map().forEach((k, vs) -> {
+            if (!HOP_BY_HOP.contains(k.toLowerCase(Locale.ROOT))) {
+                vs.forEach(v -> ex.getResponseHeaders().add(k, v));
+            }
+        });
+        ex.getResponseHeaders().set(BACKEND_HEADER, route.pool() + "/" + b.id);
+        byte[] rbody = resp.body();
+        boolean noBody = method.equals("HEAD") || resp.statusCode() == 204 || resp.statusCode() == 304;
+        ex.sendResponseHeaders(resp.statusCode(), noBody ? -1 : (rbody.length == 0 ? -1 : rbody.length));
+        if (!noBody && rbody.length > 0) {
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(rbody);
+            }
+        }
+        return true;
     }
 
     private static void sendText(HttpExchange ex, int status, String text) throws IOException {

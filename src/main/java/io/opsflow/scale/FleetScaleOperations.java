@@ -32,8 +32,9 @@ import io.opsflow.step.ssh.WorkerResult;
  * <li>add: {@code release-activate.sh} (installs the release from the artifact store when missing, starts the
  * instance on {@code Environments.instancePort(host, app, "i<n>")}, waits healthy), then {@code lb-ctl.sh add
  * --wait-healthy};</li>
- * <li>remove: {@code lb-ctl.sh drain}, a drain wait for in-flight requests ({@code opsflow.scale.drain-wait}: the
- * admin API exposes no connection counts), {@code service.sh stop}, {@code lb-ctl.sh remove};</li>
+ * <li>remove: {@code lb-ctl.sh drain --wait-idle} (no new requests; waits until the instance has finished the ones
+ * in flight, at most {@code opsflow.scale.drain-wait}, a fixed wait of that length when the load balancer does not
+ * count them), {@code service.sh stop}, {@code lb-ctl.sh remove};</li>
  * <li>verify: GET {@code <load balancer>/version} (pool webapp) or {@code /<app>/version} in a loop, counting the
  * {@code "instance"} field of the answers.</li>
  * </ul>
@@ -140,10 +141,11 @@ public class FleetScaleOperations implements ScaleOperations {
         Environment e = environments.get(environment);
         HostConfig h = FleetWorkers.host(e, placement.host());
         String backend = FleetWorkers.backendId(h.name(), placement.instance());
-        JsonNode drained = workers.lb(e, h, application, backend, List.of(), "drain", true, props.getStepTimeout(),
-                log);
-        if (drained != null && !props.getDrainWait().isZero()) {
-            log.info("drained " + backend + "; waiting " + props.getDrainWait() + " for in-flight requests");
+        FleetWorkers.Drained drained = workers.drain(e, h, application, backend, props.getDrainWait(),
+                props.getStepTimeout(), log);
+        if (drained != null && drained.idle() == null && !props.getDrainWait().isZero()) {
+            log.info("drained " + backend + "; the load balancer does not count in-flight requests: waiting "
+                    + props.getDrainWait());
             sleep(props.getDrainWait());
         }
         FleetWorkers.require(h, "service.sh stop " + application + "/" + placement.instance(),

@@ -127,6 +127,36 @@ public class FleetWorkers {
         return require(h, "lb-ctl.sh " + action + " " + backendId, r);
     }
 
+    /** What a drain found: whether the backend finished its in-flight requests in time (null = not counted). */
+    public record Drained(String backend, Boolean idle, Integer inFlight) {
+    }
+
+    /**
+     * Takes a backend out of its pool ({@code lb-ctl.sh drain}) and waits up to {@code waitIdle} until it has no
+     * request in flight. Null when the pool has no such backend. {@code idle} is null when the load balancer does
+     * not count in-flight requests: the caller then falls back to a fixed delay. A zero {@code waitIdle} drains
+     * without waiting.
+     */
+    public Drained drain(Environment e, HostConfig h, String pool, String backendId, Duration waitIdle,
+                         Duration stepTimeout, StepLog log) {
+        List<String> extra = waitIdle.isZero() ? List.of() : List.of("--wait-idle", seconds(waitIdle));
+        JsonNode r = lb(e, h, pool, backendId, extra, "drain", true, stepTimeout.plus(waitIdle), log);
+        if (r == null) {
+            return null;
+        }
+        JsonNode idle = r.path("idle");
+        JsonNode inFlight = r.path("inFlight");
+        Drained d = new Drained(backendId, idle.isBoolean() ? idle.asBoolean() : null,
+                inFlight.isInt() ? inFlight.asInt() : null);
+        if (Boolean.TRUE.equals(d.idle())) {
+            log.info("drained " + backendId + ": no request in flight (waited " + r.path("waitedMs").asLong() + " ms)");
+        } else if (Boolean.FALSE.equals(d.idle())) {
+            log.info("drained " + backendId + ": still " + d.inFlight() + " request(s) in flight after " + waitIdle
+                    + " (opsflow drain-wait); going on: they will be cut off");
+        }
+        return d;
+    }
+
     public WorkerResult run(Environment e, HostConfig h, String script, List<String> args, Duration timeout,
                             StepLog log) {
         return workers.run(targets.target(e, h), script, args, timeout, log);

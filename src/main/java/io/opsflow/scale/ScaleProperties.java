@@ -20,9 +20,12 @@ public class ScaleProperties {
     /** No second scale of the same environment/application within this time after a scale changed something. */
     @NotNull
     private Duration cooldown = Duration.ofMinutes(10);
-    /** After draining an instance: how long in-flight requests get before it is stopped. */
+    /**
+     * After draining an instance: at most this long for its in-flight requests to finish before it is stopped
+     * (the drain ends as soon as the load balancer counts none in flight).
+     */
     @NotNull
-    private Duration drainWait = Duration.ofSeconds(5);
+    private Duration drainWait = Duration.ofSeconds(30);
     /** How long a new instance gets to become healthy (release-activate.sh --health-timeout, LB health wait). */
     @NotNull
     private Duration healthTimeout = Duration.ofSeconds(30);

@@ -17,6 +17,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executors;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
@@ -38,17 +42,25 @@ class SandboxLoadBalancerTest {
     @TempDir
     Path tmp;
 
-    /** A backend answering /health (200 or 503 as told) and / with its name. */
+    /** A backend answering /health (200 or 503 as told) and / with its name; /slow waits for {@code gate}. */
     static final class Backend {
         final String name;
         final HttpServer server;
         final AtomicBoolean healthy = new AtomicBoolean(true);
+        final CountDownLatch gate = new CountDownLatch(1);
 
         Backend(String name) throws IOException {
             this.name = name;
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
             server.createContext("/", ex -> {
                 String path = ex.getRequestURI().getPath();
+                if (path.equals("/slow")) {
+                    try {
+                        gate.await(20, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 int status = path.equals("/health") ? (healthy.get() ? 200 : 503) : 200;
                 byte[] b = (name + " " + ex.getRequestMethod() + " " + ex.getRequestURI() + " "
                         + new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)).getBytes();
@@ -57,6 +69,7 @@ class SandboxLoadBalancerTest {
                     o.write(b);
                 }
             });
+            server.setExecutor(Executors.newCachedThreadPool());
             server.start();
         }
 
@@ -74,7 +87,10 @@ class SandboxLoadBalancerTest {
     @AfterEach
     void stop() {
         lb.stop();
-        backends.forEach(b -> b.server.stop(0));
+        backends.forEach(b -> {
+            b.gate.countDown();
+            b.server.stop(0);
+        });
     }
 
     private Backend backend(String name) throws IOException {
@@ -171,6 +187,48 @@ class SandboxLoadBalancerTest {
         a.server.stop(0);
         await("a unhealthy", () -> !healthy("webapp", "a"));
         assertThat(call("GET", "/", null).statusCode()).isEqualTo(503);
+    }
+
+    private int inFlight(String id) {
+        try {
+            for (JsonNode b : pool("webapp").path("backends")) {
+                if (b.path("id").asText().equals(id)) {
+                    assertThat(b.path("inFlight").isInt()).as("inFlight reported for %s: %s", id, b).isTrue();
+                    return b.path("inFlight").asInt();
+                }
+            }
+            throw new AssertionError("no backend " + id);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A drain stops new requests at once; what the backend already has, it finishes, and the count says when. */
+    @Test
+    void countsRequestsInFlightAndADrainedBackendFinishesThem() throws Exception {
+        Backend a = backend("a");
+        lb.putBackend("webapp", "a", a.url(), null);
+        await("a healthy", () -> healthy("webapp", "a"));
+        assertThat(inFlight("a")).isZero();
+
+        CompletableFuture<HttpResponse<String>> slow = CompletableFuture.supplyAsync(() -> {
+            try {
+                return call("GET", "/slow", null);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await("one request in flight on a", () -> inFlight("a") == 1);
+
+        lb.setDrained("webapp", "a", true);
+        assertThat(call("GET", "/", null).statusCode()).as("no new request reaches a drained backend").isEqualTo(503);
+        assertThat(inFlight("a")).as("the slow request is still being served").isEqualTo(1);
+
+        a.gate.countDown();
+        HttpResponse<String> r = slow.get(10, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).startsWith("a GET /slow");
+        await("a idle", () -> inFlight("a") == 0);
     }
 
     @Test

@@ -7,8 +7,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.camunda.bpm.engine.HistoryService;
 import org.camunda.bpm.engine.ProcessEngine;
@@ -25,7 +29,8 @@ import io.opsflow.testsupport.SandboxApp;
 
 /**
  * scale-service end to end on the sandbox: webapp in staging from 2 to 4 instances and back to 2, each time checked
- * through the load balancer (which instances answer /version) and on the hosts (what is registered and running).
+ * through the load balancer (which instances answer /version) and on the hosts (what is registered and running);
+ * requests in flight on the removed instances are answered, not cut off.
  */
 @SandboxApp.Test
 class ScaleServiceIT {
@@ -57,9 +62,19 @@ class ScaleServiceIT {
                 .containsKeys("i1", "i2");
         assertThat(answers.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(80);
 
-        // back to 2 right away: a deliberate operator decision inside the cooldown
+        // back to 2 right away: a deliberate operator decision inside the cooldown. Slow requests are in flight on
+        // every instance when it starts: the removed instances are drained, finish theirs, and only then stop
+        List<CompletableFuture<HttpResponse<String>>> slow = slowRequests(8, SLOW_SECONDS);
         String down = start(2, "ignoreCooldown", true);
         assertThat(outcome(down)).isEqualTo("SUCCEEDED");
+        Map<String, Integer> finished = new TreeMap<>();
+        for (CompletableFuture<HttpResponse<String>> f : slow) {
+            HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).as("a request in flight during the scale-down: " + r.body()).isEqualTo(200);
+            finished.merge(JSON.readTree(r.body()).get("instance").asText(), 1, Integer::sum);
+        }
+        assertThat(finished).as("the removed instances answered what they had before they stopped")
+                .containsKeys("i1", "i2");
         assertThat(ops.inspect("staging", "webapp", StepLogs.noop()).instances()).extracting(AppInstance::key)
                 .containsExactlyInAnyOrderElementsOf(before.instances().stream().map(AppInstance::key).toList());
         Map<String, Integer> after = throughLoadBalancer(40);
@@ -112,6 +127,36 @@ class ScaleServiceIT {
         HistoryService h = engine.getHistoryService();
         return (String) h.createHistoricVariableInstanceQuery().processInstanceId(pi).variableName("outcome")
                 .singleResult().getValue();
+    }
+
+    /** Longer than a fixed 5 s drain delay would allow: only waiting for the in-flight count keeps them alive. */
+    static final int SLOW_SECONDS = 15;
+
+    /** n requests of {@code GET /work?seconds=s}, returned once the load balancer counts all n in flight. */
+    private List<CompletableFuture<HttpResponse<String>>> slowRequests(int n, int seconds) throws Exception {
+        String lb = environments.get("staging").loadBalancer().url();
+        HttpClient http = HttpClient.newHttpClient();
+        List<CompletableFuture<HttpResponse<String>>> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(http.sendAsync(HttpRequest.newBuilder(URI.create(lb + "/work?seconds=" + seconds))
+                    .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds - 2);
+        while (inFlight(http, lb) < n) {
+            assertThat(System.nanoTime()).as("%d slow requests in flight", n).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        return out;
+    }
+
+    private static int inFlight(HttpClient http, String lb) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(lb + "/_lb/pools/webapp")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        int sum = 0;
+        for (var b : JSON.readTree(r.body()).path("backends")) {
+            sum += b.path("inFlight").asInt();
+        }
+        return sum;
     }
 
     /** n requests through the staging load balancer; instance name -> answers; any failure fails the test. */

@@ -49,7 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs the workers/ scripts locally, exactly as an SSH step runs them on a host (argv, HOME = the host root,
  * an allow-listed environment), against the artifacts of the sandbox applications, real processes, the real
  * PostgreSQL (127.0.0.1:5432) and MariaDB (127.0.0.1:3306). The load balancer scripts are exercised by the sandbox
- * fleet tests (they need the sandbox load balancer); here only their argument validation is tested.
+ * fleet tests; here their argument validation and the drain's wait for in-flight requests, against a sandbox load
+ * balancer started by the test.
  */
 class WorkersIT {
 
@@ -369,6 +370,90 @@ class WorkersIT {
         assertThat(status404.exit()).isZero();
     }
 
+    // ---------------------------------------------------------------- load balancer drain
+
+    /**
+     * A drain takes the backend out of rotation at once and, with --wait-idle, returns only when the request it was
+     * serving has been answered; a request that outlives the wait is reported (idle false), not hidden.
+     */
+    @Test
+    void drainWaitsUntilNoRequestIsInFlight() throws Exception {
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        HttpServer backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        backend.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        backend.createContext("/", ex -> {
+            if (ex.getRequestURI().getPath().equals("/slow")) {
+                try {
+                    gate.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            byte[] b = "done".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            try (var out = ex.getResponseBody()) {
+                out.write(b);
+            }
+        });
+        backend.start();
+        io.opsflow.sandbox.SandboxLoadBalancer lb = new io.opsflow.sandbox.SandboxLoadBalancer("drain-test",
+                root.resolve("lb-drain-test.json"), Duration.ofMillis(200));
+        lb.start(0);
+        cleanups.add(() -> {
+            gate.countDown();
+            lb.stop();
+            backend.stop(0);
+        });
+        String api = lb.apiUrl();
+        String url = "http://127.0.0.1:" + backend.getAddress().getPort();
+        Result added = run("lb-ctl.sh", "--api", api, "--pool", "webapp", "--backend", "h1", "--url", url,
+                "--wait-healthy", "10", "add");
+        assertThat(added.exit()).as(added.toString()).isZero();
+        assertThat(added.json().path("inFlight").asInt(-1)).isZero();
+
+        Result wrongAction = run("lb-ctl.sh", "--api", api, "--pool", "webapp", "--backend", "h1", "--wait-idle", "5",
+                "undrain");
+        assertThat(wrongAction.exit()).as("--wait-idle belongs to drain").isEqualTo(2);
+        assertThat(wrongAction.json().path("error").asText()).contains("--wait-idle is only used by drain");
+
+        CompletableFuture<HttpResponse<String>> slow = HTTP.sendAsync(HttpRequest.newBuilder(URI.create(lb.url()
+                + "/slow")).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (lb.poolsJson().path("pools").path("webapp").path("backends").path(0).path("inFlight").asInt() != 1) {
+            assertThat(System.nanoTime()).as("the slow request reaches h1").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+
+        Result busy = run("lb-ctl.sh", "--api", api, "--pool", "webapp", "--backend", "h1", "--wait-idle", "1",
+                "drain");
+        assertThat(busy.exit()).as(busy.toString()).isZero();
+        assertThat(busy.json().path("state").asText()).isEqualTo("drained");
+        assertThat(busy.json().path("idle").isBoolean() && !busy.json().path("idle").asBoolean())
+                .as("still serving after 1 s: " + busy.stdout()).isTrue();
+        assertThat(busy.json().path("inFlight").asInt()).isEqualTo(1);
+        assertThat(busy.json().path("waitedMs").asLong()).isGreaterThanOrEqualTo(1000);
+
+        CompletableFuture<Result> drain = CompletableFuture.supplyAsync(() -> {
+            try {
+                return run("lb-ctl.sh", "--api", api, "--pool", "webapp", "--backend", "h1", "--wait-idle", "30",
+                        "drain");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(1500);
+        assertThat(drain).as("the drain waits while the request is in flight").isNotDone();
+        gate.countDown();
+        assertThat(slow.get(10, TimeUnit.SECONDS).body()).as("the drained backend finishes its request")
+                .isEqualTo("done");
+        Result idle = drain.get(20, TimeUnit.SECONDS);
+        assertThat(idle.exit()).as(idle.toString()).isZero();
+        assertThat(idle.json().path("idle").asBoolean()).isTrue();
+        assertThat(idle.json().path("inFlight").asInt()).isZero();
+        assertThat(idle.json().path("changed").asBoolean()).as("it was drained already").isFalse();
+        assertThat(idle.json().path("waitedMs").asLong()).isBetween(1000L, 20_000L);
+    }
+
     // ---------------------------------------------------------------- hostile input
 
     @Test
@@ -414,6 +499,8 @@ class WorkersIT {
                 List.of("lb-ctl.sh", "--api", "http://127.0.0.1:1", "--pool", "@", "--backend", "h1", "drain"),
                 List.of("lb-ctl.sh", "--api", "http://127.0.0.1:1", "--pool", "webapp", "--backend", "@", "drain"),
                 List.of("lb-ctl.sh", "--api", "@", "--pool", "webapp", "--backend", "h1", "drain"),
+                List.of("lb-ctl.sh", "--api", "http://127.0.0.1:1", "--pool", "webapp", "--backend", "h1",
+                        "--wait-idle", "@", "drain"),
                 List.of("lb-switch.sh", "--api", "http://127.0.0.1:1", "--pool", "@", "--to", "green"),
                 List.of("lb-switch.sh", "--api", "http://127.0.0.1:1", "--pool", "webapp", "--to", "@"),
                 List.of("db-backup-postgres.sh", "--database", "@", "--output", r + "/b.dump"),
