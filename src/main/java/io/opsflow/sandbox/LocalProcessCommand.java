@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
  * What a real sshd does with an exec request: runs the command string through the login shell ({@code /bin/sh -c
  * <command>}) as a local process in the user's home (the host root), streams stdin/stdout/stderr over the channel and
  * reports the exit status. A signal or the channel closing before the command ends kills the whole process tree.
+ * The environment is a login session's: HOME, USER, LOGNAME, SHELL, the configured system PATH
+ * ({@code opsflow.sandbox.host-path}), TZ and LANG, and what the client sent of LANG, LC_* and TERM.
  * <p>
  * This is the one place in opsflow that hands a string to a shell: it is the remote side of SSH, where the command
  * string was built by the client from an argv through {@code ShellQuote}.
@@ -37,6 +39,7 @@ final class LocalProcessCommand implements Command {
     private final String hostName;
     private final Path home;
     private final String user;
+    private final String path;
     private final String command; // null = interactive shell
     private InputStream in;
     private OutputStream out;
@@ -45,10 +48,11 @@ final class LocalProcessCommand implements Command {
     private volatile Process process;
     private final AtomicBoolean finished = new AtomicBoolean();
 
-    LocalProcessCommand(String hostName, Path home, String user, String command) {
+    LocalProcessCommand(String hostName, Path home, String user, String path, String command) {
         this.hostName = hostName;
         this.home = home;
         this.user = user;
+        this.path = path;
         this.command = command;
     }
 
@@ -89,8 +93,7 @@ final class LocalProcessCommand implements Command {
         ProcessBuilder pb = new ProcessBuilder(argv).directory(home.toFile());
         Map<String, String> pe = pb.environment();
         pe.clear();
-        String path = System.getenv("PATH");
-        pe.put("PATH", path == null || path.isBlank() ? "/usr/local/bin:/usr/bin:/bin" : path);
+        pe.put("PATH", path);
         pe.put("HOME", home.toString());
         pe.put("USER", user);
         pe.put("LOGNAME", user);

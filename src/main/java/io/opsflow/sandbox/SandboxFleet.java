@@ -330,7 +330,8 @@ public class SandboxFleet implements SmartLifecycle {
     }
 
     private void startHost(SandboxState.Host h, String authorizedKey) throws IOException {
-        SandboxHost host = new SandboxHost(h.name, hostRoot(h.name), hostKeyFile(h.name), props.getUser());
+        SandboxHost host = new SandboxHost(h.name, hostRoot(h.name), hostKeyFile(h.name), props.getUser(),
+                props.getHostPath());
         host.prepare(authorizedKey);
         host.start(h.sshPort);
         h.sshPort = host.port();

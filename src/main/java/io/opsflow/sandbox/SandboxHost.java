@@ -40,13 +40,20 @@ public final class SandboxHost implements AutoCloseable {
     private final Path root;
     private final Path hostKeyFile;
     private final String user;
+    private final String path;
     private SshServer server;
 
     public SandboxHost(String name, Path root, Path hostKeyFile, String user) {
+        this(name, root, hostKeyFile, user, SandboxProperties.DEFAULT_HOST_PATH);
+    }
+
+    /** {@code path}: the PATH of the commands the host runs (a login session's system default). */
+    public SandboxHost(String name, Path root, Path hostKeyFile, String user, String path) {
         this.name = name;
         this.root = root.toAbsolutePath().normalize();
         this.hostKeyFile = hostKeyFile.toAbsolutePath().normalize();
         this.user = user;
+        this.path = path;
     }
 
     /** Creates the host root and its authorized_keys (when missing) holding {@code authorizedKey}. */
@@ -99,8 +106,8 @@ public final class SandboxHost implements AutoCloseable {
         s.setKeyboardInteractiveAuthenticator(null);
         s.setGSSAuthenticator(null);
         s.setHostBasedAuthenticator(null);
-        s.setCommandFactory((channel, command) -> new LocalProcessCommand(name, root, user, command));
-        s.setShellFactory(channel -> new LocalProcessCommand(name, root, user, null));
+        s.setCommandFactory((channel, command) -> new LocalProcessCommand(name, root, user, path, command));
+        s.setShellFactory(channel -> new LocalProcessCommand(name, root, user, path, null));
         s.setFileSystemFactory(new HomeFileSystemFactory(root));
         s.setSubsystemFactories(List.of(new HomeSftpSubsystemFactory(root)));
         CoreModuleProperties.IDLE_TIMEOUT.set(s, Duration.ofHours(1));

@@ -23,6 +23,12 @@ public class SandboxProperties {
     private int portsPerHost = 100;
     /** Login name of the SSH account on every sandbox host (default: the OS user running opsflow). */
     private String user = System.getProperty("user.name", "opsflow");
+    /**
+     * PATH of the commands the hosts run, as sshd gives a login session its system default PATH (not the PATH of
+     * whoever started opsflow: a pyenv or virtualenv shim in front of python3 would not be on a real host either).
+     */
+    private String hostPath = DEFAULT_HOST_PATH;
+    public static final String DEFAULT_HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     /** Interval of the load balancers' active health checks. */
     private Duration healthCheckInterval = Duration.ofSeconds(1);
     /** On the first start, deploy {@code bootstrap-application} {@code bootstrap-version} as instance blue on every host. */
@@ -108,6 +114,18 @@ public class SandboxProperties {
 
     public void setUser(String user) {
         this.user = user;
+    }
+
+    public String getHostPath() {
+        return hostPath;
+    }
+
+    public void setHostPath(String hostPath) {
+        if (hostPath == null || hostPath.isBlank() || !hostPath.startsWith("/")) {
+            throw new IllegalArgumentException("opsflow.sandbox.host-path must be a list of absolute directories, got "
+                    + hostPath);
+        }
+        this.hostPath = hostPath;
     }
 
     public Duration getHealthCheckInterval() {

@@ -147,6 +147,8 @@ class SandboxFleetIT {
                 assertThat(e.err()).isEqualTo("oops\n");
                 // the command string goes through the shell, like a real sshd
                 assertThat(exec(c, "true && echo 'a b'  \"$((1+2))\"").out()).isEqualTo("a b 3\n");
+                // a login session's system PATH, not the PATH of the JVM that runs the sandbox
+                assertThat(exec(c, "echo \"$PATH\"").out().strip()).isEqualTo(SandboxProperties.DEFAULT_HOST_PATH);
             }
         }
     }

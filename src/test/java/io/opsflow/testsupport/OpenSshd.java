@@ -34,6 +34,10 @@ import java.util.stream.Stream;
  * Works as root (tests in containers: {@code PermitRootLogin prohibit-password}, and the privilege separation
  * directory {@code /run/sshd} is created when missing) and as an ordinary user (then only that user can log in).
  * Subsystem {@code sftp} is served by {@code internal-sftp}.
+ *
+ * <p>Sessions start with {@code SHLVL=1}: Debian's bash sources {@code ~/.bashrc} for commands run by sshd only at
+ * shell level 1, so the test user's interactive setup (on CI machines a pyenv init costing half a second per
+ * command) stays out of every command the tests run over SSH, as on a managed host whose deploy user has none.
  */
 public final class OpenSshd implements AutoCloseable {
     private static final String INSTALL_HINT = "apt-get install openssh-server";
@@ -128,6 +132,7 @@ public final class OpenSshd implements AutoCloseable {
                 "PermitRootLogin prohibit-password",
                 "AllowUsers " + user,
                 "Subsystem sftp internal-sftp",
+                "SetEnv SHLVL=1",
                 "LogLevel VERBOSE",
                 "MaxStartups 100",
                 "MaxSessions 50",
