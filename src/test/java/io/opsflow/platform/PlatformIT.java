@@ -114,6 +114,18 @@ class PlatformIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(write.statusCode()).isEqualTo(401);
         assertThat(runtime.createProcessInstanceQuery().count()).isEqualTo(before);
+        // Tasklist submits a start form through the webapp's own engine API: invalid input is a 400 with the
+        // field message (the form shows it), and nothing starts
+        HttpResponse<String> tasklistSubmit = http.send(HttpRequest.newBuilder(URI.create(base()
+                + "/camunda/api/engine/engine/default/process-definition/key/platform-sample/submit-form"))
+                .header("Cookie", cookie(jar)).header("X-XSRF-TOKEN", csrf).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .writeValueAsString(RestClient.variables("environment", "staging",
+                        "application", "webapp", "version", "$(reboot)")))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(tasklistSubmit.statusCode()).as(tasklistSubmit.body()).isEqualTo(400);
+        assertThat(tasklistSubmit.body()).contains("version: must be a version");
+        assertThat(runtime.createProcessInstanceQuery().count()).isEqualTo(before);
         // and the engine REST API does not take the session at all
         HttpResponse<String> engineRest = http.send(HttpRequest.newBuilder(URI.create(base()
                 + "/engine-rest/process-definition")).header("Cookie", cookie(jar)).GET().build(),
