@@ -380,7 +380,10 @@ public class FleetReleaseOperations implements ReleaseOperations {
 
     @Override
     public void drain(String environment, String application, String host, String instance) {
-        backendAction(environment, application, host, instance, "drain", List.of());
+        // no new requests, and the ones in flight finish before the instance is switched (release-activate.sh
+        // restarts it): at most drain-wait
+        backendAction(environment, application, host, instance, "drain", props.getDrainWait().isZero() ? List.of()
+                : List.of("--wait-idle", String.valueOf(Math.max(1, props.getDrainWait().toSeconds()))));
     }
 
     @Override
@@ -446,6 +449,10 @@ public class FleetReleaseOperations implements ReleaseOperations {
         try (StepLog log = log()) {
             WorkerResult r = run(e, h, "lb-ctl.sh", args, log);
             if (r.ok()) {
+                if (r.json().path("idle").isBoolean() && !r.json().path("idle").asBoolean()) {
+                    log.line("step", backendId(host, instance) + " still had " + r.json().path("inFlight").asInt()
+                            + " request(s) in flight after opsflow.release.drain-wait; going on: they will be cut off");
+                }
                 return;
             }
             if (r.exitCode() == 1 && r.json().path("present").isBoolean() && !r.json().path("present").asBoolean()) {

@@ -20,6 +20,11 @@ public class ReleaseProperties {
     private Duration healthInterval = Duration.ofSeconds(1);
     /** Requests sampled through the load balancer to check which versions answer (at least 2 per backend). */
     private int loadBalancerSamples = 8;
+    /**
+     * Before an instance is switched to another version (or back): after draining it, at most this long for the
+     * requests it is serving to finish (the drain ends as soon as the load balancer counts none in flight).
+     */
+    private Duration drainWait = Duration.ofSeconds(30);
     /** After undrain/add of a healthy instance, wait until the load balancer reports it healthy. */
     private Duration loadBalancerWaitHealthy = Duration.ofSeconds(15);
     /** Verify artifacts against {@code <artifact>.sha256} (release-activate.sh --sha256 auto). */
@@ -42,6 +47,8 @@ public class ReleaseProperties {
     public void setHealthInterval(Duration v) { this.healthInterval = v; }
     public int getLoadBalancerSamples() { return loadBalancerSamples; }
     public void setLoadBalancerSamples(int v) { this.loadBalancerSamples = v; }
+    public Duration getDrainWait() { return drainWait; }
+    public void setDrainWait(Duration v) { this.drainWait = v; }
     public Duration getLoadBalancerWaitHealthy() { return loadBalancerWaitHealthy; }
     public void setLoadBalancerWaitHealthy(Duration v) { this.loadBalancerWaitHealthy = v; }
     public boolean isVerifyArtifactChecksum() { return verifyArtifactChecksum; }

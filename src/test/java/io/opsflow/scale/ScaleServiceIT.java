@@ -132,14 +132,18 @@ class ScaleServiceIT {
     /** Longer than a fixed 5 s drain delay would allow: only waiting for the in-flight count keeps them alive. */
     static final int SLOW_SECONDS = 15;
 
-    /** n requests of {@code GET /work?seconds=s}, returned once the load balancer counts all n in flight. */
+    /**
+     * n requests of {@code POST /work?seconds=s}, returned once the load balancer counts all n in flight. POST: a
+     * request cut off by a stopping instance is then a 502, not silently re-sent elsewhere by an HTTP client.
+     */
     private List<CompletableFuture<HttpResponse<String>>> slowRequests(int n, int seconds) throws Exception {
         String lb = environments.get("staging").loadBalancer().url();
         HttpClient http = HttpClient.newHttpClient();
         List<CompletableFuture<HttpResponse<String>>> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             out.add(http.sendAsync(HttpRequest.newBuilder(URI.create(lb + "/work?seconds=" + seconds))
-                    .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString()));
+                    .POST(HttpRequest.BodyPublishers.ofString("job=" + i)).timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofString()));
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds - 2);
         while (inFlight(http, lb) < n) {
