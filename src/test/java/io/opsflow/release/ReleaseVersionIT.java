@@ -2,12 +2,8 @@ package io.opsflow.release;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -38,6 +34,7 @@ import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.environments.HostConfig;
 import io.opsflow.testsupport.RealComponent;
 import io.opsflow.testsupport.RestClient;
+import io.opsflow.testsupport.SlowRequests;
 import io.opsflow.testsupport.SandboxApp;
 
 /**
@@ -125,35 +122,6 @@ class ReleaseVersionIT {
         return seen;
     }
 
-    /** n slow {@code POST /work} through the load balancer, returned once it counts all n in flight. */
-    List<CompletableFuture<HttpResponse<String>>> slowPosts(String env, int n, int seconds) {
-        String lb = environments.get(env).loadBalancer().url();
-        HttpClient http = HttpClient.newHttpClient();
-        List<CompletableFuture<HttpResponse<String>>> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(http.sendAsync(HttpRequest.newBuilder(URI.create(lb + "/work?seconds=" + seconds))
-                    .POST(HttpRequest.BodyPublishers.ofString("job=" + i)).timeout(Duration.ofSeconds(90)).build(),
-                    HttpResponse.BodyHandlers.ofString()));
-        }
-        long deadline = System.nanoTime() + Duration.ofSeconds(seconds - 1).toNanos();
-        while (true) {
-            int inFlight = 0;
-            for (JsonNode b : pool(env, "webapp").path("backends")) {
-                inFlight += b.path("inFlight").asInt();
-            }
-            if (inFlight >= n) {
-                return out;
-            }
-            assertThat(System.nanoTime()).as("%d slow requests in flight", n).isLessThan(deadline);
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-    }
-
     static String other(String current) {
         return GOOD.stream().filter(v -> !v.equals(current)).findFirst().orElseThrow();
     }
@@ -177,7 +145,8 @@ class ReleaseVersionIT {
         // a slow request is in flight on every instance when the release starts, still running when the first batch
         // is activated (evidence gathering comes first): each instance is drained and finishes it, with the version
         // it had, before it is switched. Without the drain's wait the first one would be cut off (502).
-        List<CompletableFuture<HttpResponse<String>>> slow = slowPosts("staging", before.size(), 25);
+        List<CompletableFuture<HttpResponse<String>>> slow = SlowRequests.inFlight(
+                environments.get("staging").loadBalancer().url(), before.size(), 25);
         try {
             pi = start("operator", "release-version", "environment", "staging", "application", "webapp",
                     "version", target, "strategy", "rolling", "batchSize", 1);

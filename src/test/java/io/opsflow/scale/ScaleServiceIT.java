@@ -7,7 +7,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -26,6 +25,7 @@ import io.opsflow.platform.environments.Environments;
 import io.opsflow.step.exec.StepLogs;
 import io.opsflow.testsupport.RestClient;
 import io.opsflow.testsupport.SandboxApp;
+import io.opsflow.testsupport.SlowRequests;
 
 /**
  * scale-service end to end on the sandbox: webapp in staging from 2 to 4 instances and back to 2, each time checked
@@ -64,7 +64,8 @@ class ScaleServiceIT {
 
         // back to 2 right away: a deliberate operator decision inside the cooldown. Slow requests are in flight on
         // every instance when it starts: the removed instances are drained, finish theirs, and only then stop
-        List<CompletableFuture<HttpResponse<String>>> slow = slowRequests(8, SLOW_SECONDS);
+        List<CompletableFuture<HttpResponse<String>>> slow = SlowRequests.inFlight(
+                environments.get("staging").loadBalancer().url(), 8, SLOW_SECONDS);
         String down = start(2, "ignoreCooldown", true);
         assertThat(outcome(down)).isEqualTo("SUCCEEDED");
         Map<String, Integer> finished = new TreeMap<>();
@@ -131,37 +132,6 @@ class ScaleServiceIT {
 
     /** Longer than a fixed 5 s drain delay would allow: only waiting for the in-flight count keeps them alive. */
     static final int SLOW_SECONDS = 15;
-
-    /**
-     * n requests of {@code POST /work?seconds=s}, returned once the load balancer counts all n in flight. POST: a
-     * request cut off by a stopping instance is then a 502, not silently re-sent elsewhere by an HTTP client.
-     */
-    private List<CompletableFuture<HttpResponse<String>>> slowRequests(int n, int seconds) throws Exception {
-        String lb = environments.get("staging").loadBalancer().url();
-        HttpClient http = HttpClient.newHttpClient();
-        List<CompletableFuture<HttpResponse<String>>> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(http.sendAsync(HttpRequest.newBuilder(URI.create(lb + "/work?seconds=" + seconds))
-                    .POST(HttpRequest.BodyPublishers.ofString("job=" + i)).timeout(Duration.ofSeconds(60)).build(),
-                    HttpResponse.BodyHandlers.ofString()));
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds - 2);
-        while (inFlight(http, lb) < n) {
-            assertThat(System.nanoTime()).as("%d slow requests in flight", n).isLessThan(deadline);
-            Thread.sleep(20);
-        }
-        return out;
-    }
-
-    private static int inFlight(HttpClient http, String lb) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(lb + "/_lb/pools/webapp")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        int sum = 0;
-        for (var b : JSON.readTree(r.body()).path("backends")) {
-            sum += b.path("inFlight").asInt();
-        }
-        return sum;
-    }
 
     /** n requests through the staging load balancer; instance name -> answers; any failure fails the test. */
     private Map<String, Integer> throughLoadBalancer(int n) throws Exception {
