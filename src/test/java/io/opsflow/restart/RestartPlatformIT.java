@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -26,11 +27,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.testsupport.RestClient;
 import io.opsflow.testsupport.SandboxApp;
+import io.opsflow.testsupport.SlowRequests;
 
 /**
  * restart-platform end to end on the sandbox: a rolling restart of production (approved by a second person) keeps
  * webapp answering through the load balancer the whole time — a request loop runs from before the start until the
- * run ended and must see zero failed requests — and every instance really restarted (new pid).
+ * run ended and must see zero failed requests, slow requests in flight when a host is drained are answered — and every
+ * instance really restarted (new pid).
  */
 @SandboxApp.Test
 class RestartPlatformIT {
@@ -73,6 +76,10 @@ class RestartPlatformIT {
             }
         }, "restart-it-request-loop");
         loop.start();
+        // and a slow request in flight on every instance when the run starts: each host is drained and finishes
+        // it before its services restart (without the drain's wait the first would be cut off: 502)
+        List<CompletableFuture<HttpResponse<String>>> slow = SlowRequests.inFlight(
+                environments.get("production").loadBalancer().url(), pidsBefore.size(), 10);
         try {
             RestClient.Response started = operator.post("/engine-rest/process-definition/key/restart-platform/start",
                     RestClient.variables("environment", "production", "mode", "rolling", "batchSize", 1,
@@ -98,6 +105,10 @@ class RestartPlatformIT {
             loop.join(10_000);
         }
         assertThat(failures).as("failed requests through the load balancer during the rolling restart").isEmpty();
+        for (CompletableFuture<HttpResponse<String>> f : slow) {
+            HttpResponse<String> r = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.statusCode()).as("a request in flight when its host was drained: " + r.body()).isEqualTo(200);
+        }
         assertThat(ok.get()).as("requests answered during the run").isGreaterThan(50);
 
         Map<String, java.util.Set<Long>> pidsAfter = pids(operator);
