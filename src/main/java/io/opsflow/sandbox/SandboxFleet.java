@@ -279,6 +279,11 @@ public class SandboxFleet implements SmartLifecycle {
         if (p.getPortRangeStart() < 1024 || p.getPortRangeStart() > 60000) {
             errors.add("opsflow.sandbox.port-range-start must be 1024..60000, got " + p.getPortRangeStart());
         }
+        String path = p.getHostPath();
+        if (path == null || path.isEmpty() || java.util.Arrays.stream(path.split(":", -1))
+                .anyMatch(d -> !d.matches("/[A-Za-z0-9._/+-]*"))) {
+            errors.add("opsflow.sandbox.host-path must be absolute directories separated by ':', got '" + path + "'");
+        }
         if (p.getHealthCheckInterval() == null || p.getHealthCheckInterval().toMillis() < 100) {
             errors.add("opsflow.sandbox.health-check-interval must be at least 100ms, got "
                     + p.getHealthCheckInterval());

@@ -121,10 +121,6 @@ public class SandboxProperties {
     }
 
     public void setHostPath(String hostPath) {
-        if (hostPath == null || hostPath.isBlank() || !hostPath.startsWith("/")) {
-            throw new IllegalArgumentException("opsflow.sandbox.host-path must be a list of absolute directories, got "
-                    + hostPath);
-        }
         this.hostPath = hostPath;
     }
 

@@ -44,6 +44,15 @@ class SandboxFleetConfigTest {
     }
 
     @Test
+    void hostPathMustBeAbsoluteDirectories() {
+        for (String bad : new String[] {"", "bin:/usr/bin", "/usr/bin::/bin", "/usr/bin:$HOME/bin", "/usr/bin\n/x"}) {
+            SandboxProperties p = new SandboxProperties();
+            p.setHostPath(bad);
+            refused(p, "opsflow.sandbox.host-path must be absolute directories");
+        }
+    }
+
+    @Test
     void theDefaultsAreValid() {
         assertThatCode(() -> SandboxFleet.validate(new SandboxProperties())).doesNotThrowAnyException();
     }
