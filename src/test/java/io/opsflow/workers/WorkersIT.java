@@ -451,7 +451,8 @@ class WorkersIT {
         assertThat(idle.json().path("idle").asBoolean()).isTrue();
         assertThat(idle.json().path("inFlight").asInt()).isZero();
         assertThat(idle.json().path("changed").asBoolean()).as("it was drained already").isFalse();
-        assertThat(idle.json().path("waitedMs").asLong()).isBetween(1000L, 20_000L);
+        assertThat(idle.json().path("waitedMs").asLong()).as("it waited (how long depends on its start-up)")
+                .isBetween(1L, 20_000L);
     }
 
     // ---------------------------------------------------------------- hostile input
