@@ -1,5 +1,9 @@
 package io.opsflow.observe;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,13 +41,17 @@ import io.opsflow.step.ssh.WorkerScripts;
  * Probes an environment live, every host in parallel: can we log in over SSH (host key verified, key auth, run
  * {@code true}), and which application instances are there, which version each serves and whether it is healthy
  * right now ({@code workers/inventory.sh} on the host, which reads the instance directories and GETs each running
- * instance's health path). Nothing is remembered between calls.
+ * instance's health path), and how the environment's load balancer sees each instance ({@code GET /_lb/pools} of its
+ * admin API). Nothing is remembered between calls.
  */
 @Component
 public class EnvironmentObserver implements EnvironmentStateProbe {
     private static final Logger LOG = LoggerFactory.getLogger(EnvironmentObserver.class);
     static final Duration HOST_TIMEOUT = Duration.ofSeconds(30);
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(20);
+    static final Duration LB_TIMEOUT = Duration.ofSeconds(5);
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
+            .version(HttpClient.Version.HTTP_1_1).build();
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -96,8 +104,70 @@ public class EnvironmentObserver implements EnvironmentStateProbe {
             }
         }
         String lbUrl = env.loadBalancer() == null ? null : env.loadBalancer().url();
-        return new ObservedEnvironment(env.name(), env.requiresApproval(), new ObservedEnvironment.LoadBalancer(lbUrl),
-                observed, Instant.now().toString());
+        String lbApi = env.loadBalancer() == null ? null : env.loadBalancer().apiUrl();
+        String lbError = null;
+        if (lbApi != null && !lbApi.isBlank()) {
+            try {
+                observed = withBackends(observed, pools(lbApi));
+            } catch (RuntimeException e) {
+                lbError = "cannot read the load balancer's pools at " + lbApi + ": " + e.getMessage();
+            }
+        }
+        return new ObservedEnvironment(env.name(), env.requiresApproval(),
+                new ObservedEnvironment.LoadBalancer(lbUrl, lbError), observed, Instant.now().toString());
+    }
+
+    /** {@code GET <api>/_lb/pools}: pool -> backend id -> what the load balancer reports. */
+    Map<String, Map<String, ObservedEnvironment.Backend>> pools(String api) {
+        HttpResponse<String> r;
+        try {
+            r = http.send(HttpRequest.newBuilder(URI.create(api.replaceAll("/+$", "") + "/_lb/pools"))
+                    .timeout(LB_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e.toString(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("HTTP " + r.statusCode());
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(r.body());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("not JSON: " + e.getMessage(), e);
+        }
+        Map<String, Map<String, ObservedEnvironment.Backend>> out = new LinkedHashMap<>();
+        root.path("pools").fields().forEachRemaining(p -> {
+            Map<String, ObservedEnvironment.Backend> backends = new LinkedHashMap<>();
+            for (JsonNode b : p.getValue().path("backends")) {
+                String id = b.path("id").asText();
+                backends.put(id, new ObservedEnvironment.Backend(id, b.path("state").asText("active"),
+                        b.path("healthy").asBoolean(false), b.path("inFlight").isInt() ? b.path("inFlight").asInt()
+                        : null));
+            }
+            out.put(p.getKey(), backends);
+        });
+        return out;
+    }
+
+    /** The hosts with each instance's backend (pool = application, backend id = {@code <host>-<instance>}). */
+    static List<ObservedEnvironment.Host> withBackends(List<ObservedEnvironment.Host> hosts,
+                                                        Map<String, Map<String, ObservedEnvironment.Backend>> pools) {
+        List<ObservedEnvironment.Host> out = new ArrayList<>();
+        for (ObservedEnvironment.Host h : hosts) {
+            List<ObservedEnvironment.Instance> instances = new ArrayList<>();
+            for (ObservedEnvironment.Instance i : h.instances()) {
+                ObservedEnvironment.Backend b = pools.getOrDefault(i.application(), Map.of())
+                        .get(h.name() + "-" + i.instance());
+                instances.add(new ObservedEnvironment.Instance(i.application(), i.instance(), i.version(),
+                        i.healthy(), i.url(), i.color(), i.state(), i.port(), b));
+            }
+            out.add(new ObservedEnvironment.Host(h.name(), h.address(), h.sshPort(), h.reachable(), h.error(),
+                    instances));
+        }
+        return out;
     }
 
     private static ObservedEnvironment.Host unreachable(Environment env, HostConfig h, String why) {
@@ -144,7 +214,7 @@ public class EnvironmentObserver implements EnvironmentStateProbe {
                         i.path("healthy").asBoolean(false),
                         p == null ? null : "http://" + h.address() + ":" + p,
                         "blue".equals(instance) || "green".equals(instance) ? instance : null,
-                        i.path("state").asText(null), p));
+                        i.path("state").asText(null), p, null));
             }
             return new ObservedEnvironment.Host(h.name(), h.address(), port, true, null, instances);
         } catch (RuntimeException e) {

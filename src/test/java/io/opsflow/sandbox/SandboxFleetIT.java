@@ -433,6 +433,20 @@ class SandboxFleetIT {
             boolean stopped = h.name().equals("production-web-2");
             assertThat(i.healthy()).as(h.name()).isEqualTo(!stopped);
             assertThat(i.state()).isEqualTo(stopped ? "stopped" : "running");
+            // and as the load balancer sees it: its backend, active, healthy only where the instance runs, idle
+            assertThat(i.loadBalancer()).as(h.name() + " is a backend").isNotNull();
+            assertThat(i.loadBalancer().id()).isEqualTo(h.name() + "-blue");
+            assertThat(i.loadBalancer().state()).isEqualTo("active");
+            assertThat(i.loadBalancer().inFlight()).isZero();
+        }
+        assertThat(prod.loadBalancer().error()).isNull();
+        // a drained backend is reported drained
+        fleet.loadBalancer("production").setDrained("webapp", "production-web-1-blue", true);
+        try {
+            ObservedEnvironment drained = observer.probe(environments.get("production"));
+            assertThat(drained.hosts().get(0).instances().get(0).loadBalancer().state()).isEqualTo("drained");
+        } finally {
+            fleet.loadBalancer("production").setDrained("webapp", "production-web-1-blue", false);
         }
         // the JSON shape clients rely on, as the API serialises observe()'s map
         JsonNode json = JSON.valueToTree(observer.observe(environments.get("production")));
@@ -464,6 +478,17 @@ class SandboxFleetIT {
                 .containsExactly(true);
         assertThat(staging.hosts().get(1).reachable()).isFalse();
         assertThat(staging.hosts().get(1).error()).isNotBlank();
+
+        // a load balancer admin API that does not answer: said once, the hosts are still reported
+        Environment st = environments.get("staging");
+        Environment lbDown = new Environment(st.name(), st.requiresApproval(), st.approverGroup(), st.parallelism(),
+                st.approvalReminder(), st.approvalDeadline(), st.ssh(), List.of(real.toHostConfig()),
+                new Environment.LoadBalancer(st.loadBalancer().url(), "http://127.0.0.1:" + closedPort),
+                st.ansibleInventory(), st.terraformRoot(), st.databases(), st.artifactStore(), st.appRoot());
+        ObservedEnvironment noLb = observer.probe(lbDown);
+        assertThat(noLb.loadBalancer().error()).contains("cannot read the load balancer's pools");
+        assertThat(noLb.hosts().get(0).reachable()).isTrue();
+        assertThat(noLb.hosts().get(0).instances().get(0).loadBalancer()).isNull();
     }
 
     @Test
