@@ -1,5 +1,6 @@
 package io.opsflow.backup;
 
+import io.opsflow.platform.environments.Environment;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -46,6 +47,18 @@ public class RestoreRunbook implements RunbookDefinition {
                 InputSpec.name("target").optional(),
                 InputSpec.pattern("incidentAt", "[0-9TZ:.+-]{10,40}",
                         "an ISO-8601 instant such as 2025-01-31T09:15:00Z").optional());
+    }
+
+    /** What the approver signs besides the inputs (see {@link RunbookDefinition#evidence()}). */
+    @Override
+    public List<String> evidence() {
+        return List.of("backupEntry", "drill", "restoreEvidence", "stagedPath", "checksumVerified");
+    }
+
+    /** Only a restore over the original target needs an approval (a scratch restore or drill changes nothing live). */
+    @Override
+    public boolean requiresApproval(Map<String, Object> vars, Environment environment) {
+        return environment != null && environment.requiresApproval() && "original".equals(vars.get("targetKind"));
     }
 
     @Override

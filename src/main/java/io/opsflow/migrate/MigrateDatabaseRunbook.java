@@ -35,6 +35,12 @@ public class MigrateDatabaseRunbook implements RunbookDefinition {
                 InputSpec.version("version"), InputSpec.text("reason").required().maxLength(500));
     }
 
+    /** What the approver signs besides the inputs (see {@link RunbookDefinition#evidence()}). */
+    @Override
+    public List<String> evidence() {
+        return List.of("migrationDatabase", "appliedBefore", "pendingMigrations", "migrationList", "preMigrationBackupId");
+    }
+
     @Override
     public void validate(Map<String, Object> vars, Environments environments, List<String> errors) {
         try {

@@ -53,6 +53,19 @@ public class ProvisionInfrastructureRunbook implements RunbookDefinition {
                 InputSpec.text("reason").maxLength(500).required());
     }
 
+    /** What the approver signs besides the inputs (see {@link RunbookDefinition#evidence()}). */
+    @Override
+    public List<String> evidence() {
+        return List.of("terraformVars", "hostsBefore", "tfHasChanges", "tfAdd", "tfChange", "tfDestroy", "tfResourceChanges", "tfPlanSummary", "tfPlanFile", "tfPlanSha256");
+    }
+
+    /** Destroying, production, or an environment that requires approval (as {@code needsApproval} in the run). */
+    @Override
+    public boolean requiresApproval(Map<String, Object> vars, Environment environment) {
+        return "destroy".equals(vars.get("action")) || (environment != null
+                && ("production".equals(environment.name()) || environment.requiresApproval()));
+    }
+
     /** Infrastructure changes and platform restarts of one environment exclude each other. */
     @Override
     public Optional<String> lockName(Map<String, Object> vars) {

@@ -32,6 +32,12 @@ public class DeployApplicationRunbook implements RunbookDefinition {
                 InputSpec.text("reason").maxLength(500).optional());
     }
 
+    /** What the approver signs besides the inputs (see {@link RunbookDefinition#evidence()}). */
+    @Override
+    public List<String> evidence() {
+        return List.of("releasePlan", "hostsBefore", "evidenceSummary", "checkDiff");
+    }
+
     @Override
     public Optional<String> lockName(Map<String, Object> vars) {
         return Optional.of(ReleaseVersionRunbook.lockName((String) vars.get("environment"),

@@ -43,6 +43,12 @@ public class ReleaseVersionRunbook implements RunbookDefinition {
                 InputSpec.integer("canaryChecks").min(1).max(100).defaultValue(3));
     }
 
+    /** What the approver signs besides the inputs (see {@link RunbookDefinition#evidence()}). */
+    @Override
+    public List<String> evidence() {
+        return List.of("releasePlan", "batches", "batchCount", "evidenceSummary", "checkDiff", "failureBudget", "previousColour", "targetColour", "activeColourBefore", "canaryCheckInterval", "hostsBefore");
+    }
+
     /** One release or deploy per environment and application at a time (shared with deploy-application). */
     @Override
     public Optional<String> lockName(Map<String, Object> vars) {

@@ -1,5 +1,6 @@
 package io.opsflow.restart;
 
+import io.opsflow.platform.environments.Environment;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,6 +32,18 @@ public class RestartPlatformRunbook implements RunbookDefinition {
                 InputSpec.integer("batchSize").min(1).max(100).defaultValue(1),
                 InputSpec.bool("includeDatabase").defaultValue(false),
                 InputSpec.text("reason").maxLength(500).optional());
+    }
+
+    /** What the approver signs besides the inputs (see {@link RunbookDefinition#evidence()}). */
+    @Override
+    public List<String> evidence() {
+        return List.of("hosts", "batches", "batchCount", "restartPlan");
+    }
+
+    /** An emergency restart (all at once) always needs an approval; a rolling one where the environment says so. */
+    @Override
+    public boolean requiresApproval(Map<String, Object> vars, Environment environment) {
+        return "emergency".equals(vars.get("mode")) || (environment != null && environment.requiresApproval());
     }
 
     /** One platform-wide operation per environment at a time. */

@@ -23,6 +23,7 @@ import org.springframework.stereotype.Component;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.opsflow.platform.locks.RunbookLockedException;
+import io.opsflow.platform.approval.SystemPrincipal;
 import io.opsflow.platform.runbook.RunbookInputException;
 
 /**
@@ -152,8 +153,10 @@ public class AlertmanagerWebhook {
             }
         }
         try {
-            ProcessInstance pi = runtime.createMessageCorrelation(ScaleServiceRunbook.MESSAGE).setVariables(vars)
-                    .correlateStartMessage();
+            // the run's initiator is the named principal "alertmanager", whoever posted the alert: a person must
+            // still approve it where the environment requires approval
+            ProcessInstance pi = SystemPrincipal.startAs(SystemPrincipal.ALERTMANAGER, () -> runtime
+                    .createMessageCorrelation(ScaleServiceRunbook.MESSAGE).setVariables(vars).correlateStartMessage());
             LOG.info("alert {} for {}: scale-service run {} started", alertname, key, pi.getId());
             return new Result(alertname, env, app, "started", pi.getId(), null);
         } catch (RunbookInputException e) {

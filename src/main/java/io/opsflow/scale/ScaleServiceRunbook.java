@@ -37,6 +37,12 @@ public class ScaleServiceRunbook implements RunbookDefinition {
                 InputSpec.bool("ignoreCooldown").defaultValue(false));
     }
 
+    /** What the approver signs besides the inputs (see {@link RunbookDefinition#evidence()}). */
+    @Override
+    public List<String> evidence() {
+        return List.of("previousCount", "targetCount", "capacity", "deployedVersion", "instanceColor", "previousInstances", "scaleDirection", "addPlacements", "removePlacements", "scalePlan");
+    }
+
     /**
      * The release runbooks' lock ({@code release:<env>/<app>}, see release-version and deploy-application): scaling
      * and releasing the same application exclude each other, both change what runs behind the pool, and a scale

@@ -107,7 +107,9 @@ class BackupScheduleProcessTest {
         ProcessInstance all = ext.getRuntimeService().createProcessInstanceQuery().processDefinitionKey("backup")
                 .variableValueEquals("purpose", "scheduled").variableValueEquals("singleTarget", false).singleResult();
         assertThat(all).isWaitingAt("CallActivity_EachTarget").variables().containsEntry("environment", "staging")
-                .containsEntry("reason", "scheduled backup (*/2 * * * * *)");
+                .containsEntry("reason", "scheduled backup (*/2 * * * * *)")
+                // nobody started it: the timer is the initiator, for the whole call chain
+                .containsEntry("initiator", "timer");
         Job next = timer("opsflow-schedule-backup-staging");
         assertThat(next.getId()).isNotEqualTo(first.getId());
         assertThat(next.getDuedate()).isEqualTo(Date.from(Instant.parse("2025-03-12T02:00:02Z")));

@@ -40,6 +40,7 @@ import org.mockito.InOrder;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.locks.RunbookLockedException;
 import io.opsflow.platform.runbook.RunbookInputException;
+import io.opsflow.testsupport.Approve;
 import io.opsflow.testsupport.TestEngines;
 
 /** restore.bpmn: drill into scratch, original with and without approval, rejection, deadline, checksum mismatch,
@@ -176,9 +177,7 @@ class RestoreProcessTest {
                 .contains("production-appdb-1").contains("postgres://127.0.0.1:5432/app").contains("sha256");
 
         assertThatThrownBy(() -> ext.getTaskService().claim(task.getId(), "alice")).hasMessageContaining("Four-eyes");
-        ext.getIdentityService().setAuthenticatedUserId("bob");
-        ext.getTaskService().complete(task.getId(), Map.of("approved", true, "comment", "go"));
-        ext.getIdentityService().clearAuthentication();
+        Approve.as(ext.getProcessEngine(), "bob", task.getId(), true, "go");
         assertThat(h.runJobs()).isEmpty();
         assertThat(pi).isEnded().hasPassed("Task_Approve", "Task_StopWriters", "Event_Restored");
         assertThat(var(pi, "approvedBy")).isEqualTo("bob");
@@ -200,8 +199,7 @@ class RestoreProcessTest {
         ext.getIdentityService().clearAuthentication();
         h.runJobs();
         Task task = ext.getTaskService().createTaskQuery().processInstanceId(pi.getId()).singleResult();
-        ext.getIdentityService().setAuthenticatedUserId("bob");
-        ext.getTaskService().complete(task.getId(), Map.of("approved", false, "comment", "restore last night's"));
+        Approve.as(ext.getProcessEngine(), "bob", task.getId(), false, "restore last night's");
         assertThat(h.runJobs()).isEmpty();
 
         assertThat(pi).isEnded().hasPassed("Task_Rejected", "Event_Rejected").hasNotPassed("Task_StopWriters");

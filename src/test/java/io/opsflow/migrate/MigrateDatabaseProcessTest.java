@@ -46,6 +46,7 @@ import io.opsflow.migrate.delegate.*;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.locks.RunbookLockedException;
 import io.opsflow.platform.runbook.RunbookInputException;
+import io.opsflow.testsupport.Approve;
 import io.opsflow.testsupport.TestEngines;
 
 /** migrate-database.bpmn: up to date, migrated, pre-migration backup skipped, approval and rejection, migration or
@@ -238,8 +239,7 @@ class MigrateDatabaseProcessTest {
                 .startsWith("production-appdb-");
         assertThat(h.locks.holder("backup:production/appdb")).contains(pi.getId());
         Task task = ext.getTaskService().createTaskQuery().processInstanceId(pi.getId()).singleResult();
-        ext.getIdentityService().setAuthenticatedUserId("carol");
-        ext.getTaskService().complete(task.getId(), Map.of("approved", false, "comment", "not during sales"));
+        Approve.as(ext.getProcessEngine(), "carol", task.getId(), false, "not during sales");
         assertThat(pi).isEnded().hasPassed("Event_Rejected");
         assertThat(var(pi, "outcome")).isEqualTo("REJECTED");
         assertThat(var(pi, "rejectionReason")).isEqualTo("rejected by carol: not during sales");
@@ -254,8 +254,7 @@ class MigrateDatabaseProcessTest {
         ext.getIdentityService().clearAuthentication();
         h.runJobs();
         Task task = ext.getTaskService().createTaskQuery().processInstanceId(pi.getId()).singleResult();
-        ext.getIdentityService().setAuthenticatedUserId("carol");
-        ext.getTaskService().complete(task.getId(), Map.of("approved", true));
+        Approve.as(ext.getProcessEngine(), "carol", task.getId(), true, null);
         assertThat(h.runJobs()).isEmpty();
         assertThat(pi).isEnded().hasPassed("Task_Approve", "Task_Run", "Event_Migrated");
     }

@@ -24,6 +24,7 @@ import io.opsflow.platform.locks.RunbookLockedException;
 import io.opsflow.platform.runbook.InputSpec;
 import io.opsflow.platform.runbook.RunbookDefinition;
 import io.opsflow.platform.runbook.RunbookInputException;
+import io.opsflow.testsupport.Approve;
 import io.opsflow.testsupport.TestEngines;
 
 /** The platform's guarantees at the engine level: validated starts, named locks, the four-eyes rule. */
@@ -131,11 +132,16 @@ class PlatformProcessTest {
         extension.getIdentityService().setAuthenticatedUserId("alice");
         assertThatThrownBy(() -> extension.getTaskService().complete(task.getId()))
                 .hasRootCauseInstanceOf(FourEyesGuard.FourEyesViolationException.class).hasMessageContaining("Four-eyes rule");
+        extension.getIdentityService().clearAuthentication();
+        // being in the approver group does not make the initiator a second person
+        assertThatThrownBy(() -> Approve.as(extension.getProcessEngine(), "alice", task.getId(), true, "mine"))
+                .hasRootCauseInstanceOf(FourEyesGuard.FourEyesViolationException.class).hasMessageContaining("Four-eyes rule");
         assertThat(pi).isWaitingAt("Task_Approve");
 
-        extension.getIdentityService().setAuthenticatedUserId("bob");
+        extension.getIdentityService().setAuthentication("bob", List.of("approvers"));
         extension.getTaskService().claim(task.getId(), "bob");
-        extension.getTaskService().complete(task.getId());
+        extension.getIdentityService().clearAuthentication();
+        Approve.as(extension.getProcessEngine(), "bob", task.getId(), true, null);
         assertThat(pi).isEnded().variables().containsEntry("approvedBy", "bob");
     }
 }

@@ -38,6 +38,7 @@ import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.runbook.RunbookInputException;
 import io.opsflow.scale.RunbookTestEnvironments;
 import io.opsflow.step.exec.StepLogs;
+import io.opsflow.testsupport.Approve;
 import io.opsflow.testsupport.TestEngines;
 
 /** provision-infrastructure against the repository's sandbox Terraform roots (variables read from them). */
@@ -125,9 +126,7 @@ class ProvisionInfrastructureProcessTest {
     void decide(ProcessInstance pi, boolean approved, String comment) {
         Task task = engine.getTaskService().createTaskQuery().processInstanceId(pi.getId())
                 .taskDefinitionKey("Task_Approve").singleResult();
-        engine.getIdentityService().setAuthenticatedUserId("bob");
-        engine.getTaskService().complete(task.getId(), Map.of("approved", approved, "comment", comment));
-        engine.getIdentityService().clearAuthentication();
+        Approve.as(engine, "bob", task.getId(), approved, comment);
     }
 
     @Test

@@ -31,6 +31,7 @@ import org.mockito.InOrder;
 import io.opsflow.platform.approval.FourEyesGuard.FourEyesViolationException;
 import io.opsflow.platform.locks.RunbookLockedException;
 import io.opsflow.platform.runbook.RunbookInputException;
+import io.opsflow.testsupport.Approve;
 import io.opsflow.testsupport.TestEngines;
 
 /** deploy-application with the platform wired in and a mocked {@link ReleaseOperations}: every path. */
@@ -186,12 +187,11 @@ class DeployApplicationProcessTest {
                 .contains("h3: (none) -> 1.0.0 (instance blue");
         verify(ops, never()).configureHosts(any(), any(), anyList());
 
-        ext.getIdentityService().setAuthenticatedUserId("alice");
-        assertThatThrownBy(() -> ext.getTaskService().complete(task.getId(), Map.of("approved", true)))
+        // the initiator is refused even as a member of the approver group
+        assertThatThrownBy(() -> Approve.as(ext.getProcessEngine(), "alice", task.getId(), true, null))
                 .hasRootCauseInstanceOf(FourEyesViolationException.class);
-        ext.getIdentityService().setAuthenticatedUserId("bob");
-        ext.getTaskService().complete(task.getId(), Map.of("approved", true));
-        ext.getIdentityService().clearAuthentication();
+        assertThat(pi).isWaitingAt("Task_Approve");
+        Approve.as(ext.getProcessEngine(), "bob", task.getId(), true, null);
         t.runJobs(pi);
 
         assertThat(pi).isEnded().hasPassed("End_Succeeded");
@@ -203,10 +203,8 @@ class DeployApplicationProcessTest {
         when(ops.observe("production", API)).thenReturn(rolling(3, null));
         ProcessInstance rejected = t.startAs("alice", KEY, api("environment", "production", "reason", "x"));
         t.runJobs(rejected);
-        ext.getIdentityService().setAuthenticatedUserId("bob");
-        ext.getTaskService().complete(ext.getTaskService().createTaskQuery().processInstanceId(rejected.getId())
-                .singleResult().getId(), Map.of("approved", false));
-        ext.getIdentityService().clearAuthentication();
+        Approve.as(ext.getProcessEngine(), "bob", ext.getTaskService().createTaskQuery()
+                .processInstanceId(rejected.getId()).singleResult().getId(), false, null);
         assertThat(rejected).isEnded().hasPassed("End_Rejected");
         assertThat(t.var(rejected, "outcome")).isEqualTo("REJECTED");
 

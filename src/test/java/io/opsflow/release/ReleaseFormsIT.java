@@ -64,7 +64,10 @@ class ReleaseFormsIT {
                 By.cssSelector("textarea[id*='evidenceSummary'], textarea[name='evidenceSummary']"));
         tasklist.until("evidence text", () -> String.valueOf(evidence.getAttribute("value")).contains("1.2.0"));
         assertThat(evidence.getAttribute("value")).contains("canary batch").contains("-> 1.2.0");
-        assertThat(evidence.getAttribute("readonly")).isNotNull();
+        // display fields are disabled: Tasklist shows them but submits only the form's own fields
+        assertThat(evidence.getAttribute("disabled")).isNotNull();
+        assertThat(tasklist.browser.findElement(By.cssSelector("input[id$='Field_requestedBy'], "
+                + "input[name='requestedBy']")).getAttribute("value")).isEqualTo("approver");
         WebElement diff = tasklist.browser.findElement(
                 By.cssSelector("textarea[id*='checkDiff'], textarea[name='checkDiff']"));
         assertThat(diff.getAttribute("value")).contains("###");
@@ -72,6 +75,21 @@ class ReleaseFormsIT {
         assertThat(approve).isNotEmpty();
         assertThat(tasklist.browser.getPageSource()).contains("Approve").contains("Comment");
         tasklist.shot("release-approval-form.png");
+
+        // deciding in Tasklist passes the approval integrity checks (only approved/comment are submitted):
+        // approver2 rejects with a comment, the run ends REJECTED and the record names approver2
+        tasklist.visible("claim", By.xpath("//*[self::a or self::button][normalize-space(.)='Claim']")).click();
+        WebElement comment = field("comment");
+        comment.sendKeys("not during the sale");
+        WebElement complete = tasklist.until("an enabled complete button", () -> tasklist.browser
+                .findElements(By.xpath("//button[normalize-space(.)='Complete']")).stream()
+                .filter(b -> b.isEnabled()).findFirst().orElse(null));
+        ((org.openqa.selenium.JavascriptExecutor) tasklist.browser).executeScript("arguments[0].click();", complete);
+        SandboxApp.awaitEnd(engine, pi, Duration.ofMinutes(1));
+        assertThat(engine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(pi)
+                .variableName("outcome").singleResult().getValue()).isEqualTo("REJECTED");
+        assertThat(engine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(pi)
+                .variableName("approvedBy").singleResult().getValue()).isEqualTo("approver2");
     }
 
     @Test

@@ -104,12 +104,7 @@ class ReleaseVersionIT {
     }
 
     String versionAt(String base) {
-        try {
-            RestClient.Response r = as(null).getAbsolute(base + "/version");
-            return r.status() == 200 ? r.json().get("version").asText() : "HTTP " + r.status();
-        } catch (RuntimeException down) {
-            return "down";
-        }
+        return RestClient.versionAt(base);
     }
 
     /** Versions answering through the load balancer over a number of requests. */

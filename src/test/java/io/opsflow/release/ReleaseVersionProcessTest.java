@@ -40,6 +40,7 @@ import org.mockito.InOrder;
 import io.opsflow.platform.approval.FourEyesGuard.FourEyesViolationException;
 import io.opsflow.platform.locks.RunbookLockedException;
 import io.opsflow.platform.runbook.RunbookInputException;
+import io.opsflow.testsupport.Approve;
 import io.opsflow.testsupport.TestEngines;
 
 /**
@@ -222,9 +223,7 @@ class ReleaseVersionProcessTest {
         assertThat((String) shown.get("checkDiff")).contains("+1.1.0");
         verify(ops, never()).activate(any(), any(), any(), any(), any());
 
-        ext.getIdentityService().setAuthenticatedUserId("bob");
-        ext.getTaskService().complete(task.getId(), Map.of("approved", true, "comment", "go"));
-        ext.getIdentityService().clearAuthentication();
+        Approve.as(ext.getProcessEngine(), "bob", task.getId(), true, "go");
         t.runJobs(pi);
 
         assertThat(pi).isEnded().hasPassed("Task_Approve", "End_Succeeded");
@@ -244,9 +243,7 @@ class ReleaseVersionProcessTest {
     @Test
     void rejectedApprovalEndsRejectedAndChangesNothing() {
         ProcessInstance pi = startProduction("alice");
-        ext.getIdentityService().setAuthenticatedUserId("bob");
-        ext.getTaskService().complete(approvalTask(pi).getId(), Map.of("approved", false, "comment", "not today"));
-        ext.getIdentityService().clearAuthentication();
+        Approve.as(ext.getProcessEngine(), "bob", approvalTask(pi).getId(), false, "not today");
 
         assertThat(pi).isEnded().hasPassed("End_Rejected");
         assertThat(t.var(pi, "outcome")).isEqualTo("REJECTED");
@@ -294,10 +291,9 @@ class ReleaseVersionProcessTest {
 
         assertThatThrownBy(() -> ext.getTaskService().claim(task.getId(), "alice"))
                 .hasRootCauseInstanceOf(FourEyesViolationException.class);
-        ext.getIdentityService().setAuthenticatedUserId("alice");
-        assertThatThrownBy(() -> ext.getTaskService().complete(task.getId(), Map.of("approved", true)))
+        // refused even though alice is authenticated as a member of the approver group
+        assertThatThrownBy(() -> Approve.as(ext.getProcessEngine(), "alice", task.getId(), true, null))
                 .hasRootCauseInstanceOf(FourEyesViolationException.class).hasMessageContaining("Four-eyes");
-        ext.getIdentityService().clearAuthentication();
 
         assertThat(pi).isWaitingAt("Task_Approve");
         verify(ops, never()).activate(any(), any(), any(), any(), any());

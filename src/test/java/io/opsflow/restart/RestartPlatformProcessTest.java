@@ -38,6 +38,7 @@ import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.runbook.RunbookInputException;
 import io.opsflow.scale.RunbookTestEnvironments;
 import io.opsflow.step.exec.StepLogs;
+import io.opsflow.testsupport.Approve;
 import io.opsflow.testsupport.TestEngines;
 
 @Deployment(resources = {"restart-platform.bpmn", "restart-platform-start.form", "restart-platform-approval.form"})
@@ -135,9 +136,7 @@ class RestartPlatformProcessTest {
     void approve(ProcessInstance pi, boolean approved, String comment) {
         Task task = engine.getTaskService().createTaskQuery().processInstanceId(pi.getId())
                 .taskDefinitionKey("Task_Approve").singleResult();
-        engine.getIdentityService().setAuthenticatedUserId("bob");
-        engine.getTaskService().complete(task.getId(), Map.of("approved", approved, "comment", comment));
-        engine.getIdentityService().clearAuthentication();
+        Approve.as(engine, "bob", task.getId(), approved, comment);
     }
 
     @Test

@@ -41,6 +41,7 @@ import org.mockito.InOrder;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.runbook.RunbookInputException;
 import io.opsflow.step.exec.StepLogs;
+import io.opsflow.testsupport.Approve;
 import io.opsflow.testsupport.TestEngines;
 
 @Deployment(resources = {"scale-service.bpmn", "scale-service-start.form", "scale-service-approval.form"})
@@ -372,11 +373,11 @@ class ScaleServiceProcessTest {
         assertThat(engine.getTaskService().createTaskQuery().taskId(task.getId()).taskCandidateGroup("approvers")
                 .count()).isEqualTo(1);
 
-        engine.getIdentityService().setAuthenticatedUserId("alice");
-        assertThatThrownBy(() -> engine.getTaskService().complete(task.getId(), Map.of("approved", true)))
+        // refused even though alice is authenticated as a member of the approver group
+        assertThatThrownBy(() -> Approve.as(engine, "alice", task.getId(), true, null))
                 .hasMessageContaining("Four-eyes");
-        engine.getIdentityService().setAuthenticatedUserId("bob");
-        engine.getTaskService().complete(task.getId(), Map.of("approved", true, "comment", "ok"));
+        BpmnAwareTests.assertThat(pi).isWaitingAt("Task_Approve");
+        Approve.as(engine, "bob", task.getId(), true, "ok");
         runJobs(pi);
         BpmnAwareTests.assertThat(pi).isEnded().hasPassed("Event_EndScaled");
         verify(ops).addInstance(eq("production"), eq("webapp"), eq(new Placement("production-web-1", "i1")),
@@ -389,8 +390,7 @@ class ScaleServiceProcessTest {
         pool("production", inst("production-web-1", "blue"), inst("production-web-2", "blue"));
         ProcessInstance pi = start("environment", "production", "instances", 3, "reason", "campaign");
         runJobs(pi);
-        engine.getTaskService().complete(approvalTask(pi).getId(), Map.of("approved", false, "comment",
-                "not during the freeze"));
+        Approve.as(engine, "bob", approvalTask(pi).getId(), false, "not during the freeze");
         BpmnAwareTests.assertThat(pi).isEnded().hasPassed("Event_EndRejected");
         assertThat(var(pi, "outcome")).isEqualTo("REJECTED");
         assertThat(var(pi, "rejectionReason")).isEqualTo("rejected by the approver: not during the freeze");

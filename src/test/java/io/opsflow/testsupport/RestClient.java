@@ -41,6 +41,19 @@ public final class RestClient {
         return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET());
     }
 
+    /**
+     * The version an application instance or load balancer at {@code base} answers on {@code /version}: the version,
+     * "HTTP nnn" for another status, "down" when nothing answers.
+     */
+    public static String versionAt(String base) {
+        try {
+            Response r = new RestClient(base, null).getAbsolute(base + "/version");
+            return r.status() == 200 ? r.json().get("version").asText() : "HTTP " + r.status();
+        } catch (RuntimeException down) {
+            return "down";
+        }
+    }
+
     public Response post(String path, Object body) {
         return send(builder(path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(toJson(body))));

@@ -13,6 +13,7 @@ import org.camunda.bpm.engine.test.mock.MockExpressionManager;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
+import io.opsflow.platform.approval.ApprovalRecords;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.environments.EnvironmentsProperties;
 import io.opsflow.platform.locks.RunbookLocks;
@@ -80,12 +81,18 @@ public final class TestEngines {
         RunbookRegistry registry = new RunbookRegistry(List.of(runbooks));
         // the lock table lives in the same database; created lazily once the engine schema exists
         RunbookLocks[] locks = new RunbookLocks[1];
+        ApprovalRecords[] records = new ApprovalRecords[1];
         OpsflowEnginePlugin plugin = new OpsflowEnginePlugin(() -> registry, () -> environments, () -> {
             if (locks[0] == null) {
                 locks[0] = new RunbookLocks(new JdbcTemplate(ds));
             }
             return locks[0];
-        }, () -> null);
+        }, () -> null, () -> {
+            if (records[0] == null) {
+                records[0] = new ApprovalRecords(new JdbcTemplate(ds), null);
+            }
+            return records[0];
+        });
         cfg.getProcessEnginePlugins().add(plugin);
         ProcessEngineConfigurationImpl impl = cfg;
         return impl.buildProcessEngine();

@@ -12,6 +12,7 @@ import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParse;
 import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParseListener;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.jobexecutor.FailedJobCommandFactory;
 import org.camunda.bpm.engine.impl.persistence.entity.ProcessDefinitionEntity;
 import org.camunda.bpm.engine.impl.pvm.process.ActivityImpl;
 import org.camunda.bpm.engine.impl.pvm.process.ScopeImpl;
@@ -20,7 +21,12 @@ import org.camunda.bpm.engine.impl.util.xml.Element;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.platform.approval.ActionGuard;
+import io.opsflow.platform.approval.ApprovalCommandChecker;
+import io.opsflow.platform.approval.ApprovalRecords;
+import io.opsflow.platform.approval.Approvals;
 import io.opsflow.platform.approval.FourEyesGuard;
+import io.opsflow.platform.approval.RefusalsFailAtOnce;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.locks.RunbookLocks;
 import io.opsflow.step.lease.JobLease;
@@ -34,19 +40,33 @@ import io.opsflow.step.lease.JobLease;
 public class OpsflowEnginePlugin extends AbstractProcessEnginePlugin {
     private final RunbookStartListener startListener;
     private final RunbookEndListener endListener;
-    private final FourEyesGuard fourEyes = new FourEyesGuard();
+    private final FourEyesGuard fourEyes;
+    private final ActionGuard actionGuard;
+    private final Supplier<Approvals> approvals;
     private final ExecutionListener leaseListener;
 
     @org.springframework.beans.factory.annotation.Autowired
     public OpsflowEnginePlugin(ObjectProvider<RunbookRegistry> registry, ObjectProvider<Environments> environments,
-                               ObjectProvider<RunbookLocks> locks, ObjectProvider<JobLease> leases) {
-        this(registry::getObject, environments::getObject, locks::getObject, leases::getIfAvailable);
+                               ObjectProvider<RunbookLocks> locks, ObjectProvider<JobLease> leases,
+                               ObjectProvider<ApprovalRecords> records) {
+        this(registry::getObject, environments::getObject, locks::getObject, leases::getIfAvailable,
+                records::getObject);
     }
 
     /** For engines built outside Spring (process tests). */
     public OpsflowEnginePlugin(Supplier<RunbookRegistry> registry, Supplier<Environments> environments,
-                               Supplier<RunbookLocks> locks, Supplier<JobLease> leases) {
-        this.startListener = new RunbookStartListener(registry, environments, locks);
+                               Supplier<RunbookLocks> locks, Supplier<JobLease> leases,
+                               Supplier<ApprovalRecords> records) {
+        Approvals[] rules = new Approvals[1];
+        this.approvals = () -> {
+            if (rules[0] == null) {
+                rules[0] = new Approvals(registry, environments, records);
+            }
+            return rules[0];
+        };
+        this.fourEyes = new FourEyesGuard(approvals);
+        this.actionGuard = new ActionGuard(approvals);
+        this.startListener = new RunbookStartListener(registry, environments, locks, approvals);
         this.endListener = new RunbookEndListener(locks);
         this.leaseListener = execution -> {
             JobLease lease = leases.get();
@@ -58,13 +78,43 @@ public class OpsflowEnginePlugin extends AbstractProcessEnginePlugin {
 
     /** {@code <camunda:property name="opsflow.lease" value="false"/>} opts a task out of the job lease. */
     static boolean leaseDisabled(Element element) {
+        return hasProperty(element, "opsflow.lease", "false");
+    }
+
+    /**
+     * {@code <camunda:property name="opsflow.approval" value="not-required"/>}: the task runs before or without the
+     * approval (evidence, reminders, clean-up of a rejected run); every other task meets the {@link ActionGuard}.
+     */
+    static boolean approvalNotRequired(Element element) {
+        return hasProperty(element, Approvals.PROPERTY, Approvals.NOT_REQUIRED);
+    }
+
+    private static boolean hasProperty(Element element, String name, String value) {
         Element ext = element.element("extensionElements");
         Element props = ext == null ? null : ext.elementNS(BpmnParse.CAMUNDA_BPMN_EXTENSIONS_NS, "properties");
         if (props == null) {
             return false;
         }
         return props.elementsNS(BpmnParse.CAMUNDA_BPMN_EXTENSIONS_NS, "property").stream()
-                .anyMatch(p -> "opsflow.lease".equals(p.attribute("name")) && "false".equals(p.attribute("value")));
+                .anyMatch(p -> name.equals(p.attribute("name")) && value.equals(p.attribute("value")));
+    }
+
+    private void acting(Element element, ActivityImpl activity) {
+        if (!approvalNotRequired(element)) {
+            activity.addBuiltInListener(ExecutionListener.EVENTNAME_START, actionGuard);
+        }
+        if (!leaseDisabled(element)) {
+            activity.addBuiltInListener(ExecutionListener.EVENTNAME_START, leaseListener);
+        }
+    }
+
+    @Override
+    public void postInit(ProcessEngineConfigurationImpl configuration) {
+        // the approval rules on task work, task variables and modifications, on every API
+        configuration.getCommandCheckers().add(ApprovalCommandChecker.create(approvals));
+        // a refused action is not retried: it fails at once with an incident that says why
+        FailedJobCommandFactory retries = configuration.getFailedJobCommandFactory();
+        configuration.setFailedJobCommandFactory(new RefusalsFailAtOnce(retries));
     }
 
     @Override
@@ -83,23 +133,17 @@ public class OpsflowEnginePlugin extends AbstractProcessEnginePlugin {
 
             @Override
             public void parseServiceTask(Element element, ScopeImpl scope, ActivityImpl activity) {
-                if (!leaseDisabled(element)) {
-                    activity.addBuiltInListener(ExecutionListener.EVENTNAME_START, leaseListener);
-                }
+                acting(element, activity);
             }
 
             @Override
             public void parseSendTask(Element element, ScopeImpl scope, ActivityImpl activity) {
-                if (!leaseDisabled(element)) {
-                    activity.addBuiltInListener(ExecutionListener.EVENTNAME_START, leaseListener);
-                }
+                acting(element, activity);
             }
 
             @Override
             public void parseScriptTask(Element element, ScopeImpl scope, ActivityImpl activity) {
-                if (!leaseDisabled(element)) {
-                    activity.addBuiltInListener(ExecutionListener.EVENTNAME_START, leaseListener);
-                }
+                acting(element, activity);
             }
 
             @Override

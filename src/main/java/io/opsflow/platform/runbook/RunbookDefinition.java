@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import io.opsflow.platform.environments.Environment;
 import io.opsflow.platform.environments.Environments;
 
 /**
@@ -20,6 +21,25 @@ public interface RunbookDefinition {
     /** Named lock taken atomically with the start; empty = none. Held until the run ends in any way. */
     default Optional<String> lockName(Map<String, Object> vars) {
         return Optional.empty();
+    }
+
+    /**
+     * The variables, besides the inputs, that an approver signs off: the plan and the evidence gathered before the
+     * approval, which the steps after it act on. Together with the inputs they form the approval document whose
+     * SHA-256 every acting step checks (see {@code io.opsflow.platform.approval}). They must not change after the
+     * approval; state that changes while the run acts (progress, failed hosts, rollback flags) is not evidence.
+     */
+    default List<String> evidence() {
+        return List.of();
+    }
+
+    /**
+     * Whether a run with these (validated) inputs needs a second person's approval before it changes anything.
+     * Only runbooks whose diagram has an approval task ({@code Task_Approve}) are ever asked. Default: the
+     * environment's policy ({@code requires-approval}).
+     */
+    default boolean requiresApproval(Map<String, Object> vars, Environment environment) {
+        return environment != null && environment.requiresApproval();
     }
 
     /** Cross-field rules; add messages "field: rule" to errors. Called only when every single input is valid. */

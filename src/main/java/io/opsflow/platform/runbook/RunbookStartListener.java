@@ -1,5 +1,7 @@
 package io.opsflow.platform.runbook;
 
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -8,25 +10,33 @@ import org.camunda.bpm.engine.delegate.ExecutionListener;
 import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
 import java.util.function.Supplier;
 
+import io.opsflow.platform.approval.ApprovalRecords;
+import io.opsflow.platform.approval.Approvals;
 import io.opsflow.platform.environments.Environment;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.locks.RunbookLocks;
 
 /**
- * Runs first, on every start of every runbook (REST, form, message, timer), inside the start's transaction:
- * validates the inputs, sets defaults, sets the environment's approval policy as variables, and takes the runbook's
- * named lock. Throwing here rolls the whole start back: no instance in runtime or history.
+ * Runs first, on every start of every runbook (REST, form, message, timer, restart, start instructions), inside the
+ * start's transaction: refuses a non-administrator's start placed past the start event (403), refuses undeclared
+ * variables (400 naming them: approvals, plans, evidence and {@code initiator} are never inputs), validates the
+ * inputs, sets defaults, sets {@code initiator} from the authenticated user (or a named system principal), records
+ * the run (initiator, whether it needs an approval) in opsflow's own table, sets the environment's approval policy
+ * as variables, and takes the runbook's named lock. Throwing here rolls the whole start back: no instance in runtime
+ * or history.
  */
 public class RunbookStartListener implements ExecutionListener {
     private final Supplier<RunbookRegistry> registry;
     private final Supplier<Environments> environments;
     private final Supplier<RunbookLocks> locks;
+    private final Supplier<Approvals> approvals;
 
     public RunbookStartListener(Supplier<RunbookRegistry> registry, Supplier<Environments> environments,
-                                Supplier<RunbookLocks> locks) {
+                                Supplier<RunbookLocks> locks, Supplier<Approvals> approvals) {
         this.registry = registry;
         this.environments = environments;
         this.locks = locks;
+        this.approvals = approvals;
     }
 
     @Override
@@ -34,14 +44,29 @@ public class RunbookStartListener implements ExecutionListener {
         if (execution.getParentId() != null && !execution.getId().equals(execution.getProcessInstanceId())) {
             return;
         }
-        String key = ((ExecutionEntity) execution).getProcessDefinition().getKey();
+        ExecutionEntity instance = (ExecutionEntity) execution;
+        Approvals rules = approvals.get();
+        rules.checkStartPlacement(instance);
+        String[] principal = rules.principal(instance);
+        String key = instance.getProcessDefinition().getKey();
         Optional<RunbookDefinition> def = registry.get().find(key);
+        Environments envs = environments.get();
+        if (def.isPresent()) {
+            List<String> undeclared = Approvals.undeclared(def.get(), execution.getVariables(), principal[0]);
+            if (!undeclared.isEmpty()) {
+                throw new RunbookInputException(key, undeclared);
+            }
+            Map<String, Object> values = RunbookInputValidator.validate(def.get(), execution.getVariables(), envs);
+            values.forEach(execution::setVariable);
+        }
+        execution.setVariable(Approvals.INITIATOR, principal[0]);
+        Object environment = execution.getVariable("environment");
+        rules.records().insertRun(new ApprovalRecords.Run(execution.getProcessInstanceId(), key, principal[0],
+                principal[1], rules.requiresApproval(instance.getProcessDefinition(), execution.getVariables()),
+                environment instanceof String e ? e : null, Instant.now()));
         if (def.isEmpty()) {
             return;
         }
-        Environments envs = environments.get();
-        Map<String, Object> values = RunbookInputValidator.validate(def.get(), execution.getVariables(), envs);
-        values.forEach(execution::setVariable);
 
         Object envName = execution.getVariable("environment");
         if (envName instanceof String name && envs.exists(name)) {

@@ -18,7 +18,9 @@ import org.camunda.bpm.engine.rest.exception.ProcessEngineExceptionHandler;
 import org.camunda.bpm.engine.rest.exception.RestException;
 import org.camunda.bpm.engine.rest.exception.RestExceptionHandler;
 
+import io.opsflow.platform.approval.ApprovalRefusedException;
 import io.opsflow.platform.approval.FourEyesGuard;
+import io.opsflow.platform.approval.RunPathForbiddenException;
 import io.opsflow.platform.locks.RunbookLockedException;
 import io.opsflow.platform.runbook.RunbookInputException;
 
@@ -26,7 +28,9 @@ import io.opsflow.platform.runbook.RunbookInputException;
  * Camunda REST wraps anything thrown while starting an instance as HTTP 500 "Cannot instantiate process definition".
  * These mappers find opsflow's own refusals in the cause chain and answer what they mean: invalid input → 400 with
  * the field messages, lock held → 409, four-eyes violation → 403 (also when the engine's REVOKE authorization refused
- * the initiator on their own approval task: the message then names the four-eyes rule, not a missing permission).
+ * the initiator on their own approval task: the message then names the four-eyes rule, not a missing permission),
+ * an approval completion that would edit the run → 400 naming the variables, a forbidden way into a run (start past
+ * the start event, modification, approval by a non-approver) → 403.
  * Everything else keeps Camunda's mapping.
  */
 public final class RunbookRestExceptionMapper {
@@ -46,6 +50,14 @@ public final class RunbookRestExceptionMapper {
                 body.put("lock", l.lockName());
                 body.put("heldBy", l.owner());
                 return Optional.of(json(409, body));
+            }
+            if (t instanceof ApprovalRefusedException r) {
+                Map<String, Object> body = body("ApprovalRefused", r.getMessage());
+                body.put("variables", r.variables());
+                return Optional.of(json(400, body));
+            }
+            if (t instanceof RunPathForbiddenException p) {
+                return Optional.of(json(403, body("RunPathForbidden", p.getMessage())));
             }
             if (t instanceof FourEyesGuard.FourEyesViolationException f) {
                 return Optional.of(json(403, body("FourEyesViolation", f.getMessage())));
@@ -98,6 +110,7 @@ public final class RunbookRestExceptionMapper {
     }
 
     static List<String> handledTypes() {
-        return List.of("RunbookInputException", "RunbookLockedException", "FourEyesViolation");
+        return List.of("RunbookInputException", "RunbookLockedException", "FourEyesViolation", "ApprovalRefused",
+                "RunPathForbidden");
     }
 }
