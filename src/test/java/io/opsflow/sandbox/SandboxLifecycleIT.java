@@ -51,7 +51,8 @@ class SandboxLifecycleIT {
 
     @Test
     void fleetLivesAndDiesWithTheApplicationContext() {
-        int start = 21000 + 1000 * ThreadLocalRandom.current().nextInt(40);
+        // below the ephemeral port range (see SandboxApp.PORT_RANGE_START)
+        int start = 10000 + 100 * ThreadLocalRandom.current().nextInt(140);
         List<HostConfig>[] seen = new List[1];
         new ApplicationContextRunner().withUserConfiguration(Beans.class, SandboxConfiguration.class)
                 .withPropertyValues("opsflow.sandbox.enabled=true", "opsflow.sandbox.dir=" + tmp,

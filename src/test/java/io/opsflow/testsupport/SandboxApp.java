@@ -29,7 +29,13 @@ import org.springframework.test.context.ContextConfiguration;
  */
 public final class SandboxApp {
     private static final Path VAR_DIR;
-    private static final int PORT_RANGE_START = 30000 + 100 * ThreadLocalRandom.current().nextInt(0, 250);
+    /**
+     * Application instances listen on fixed ports from here (100 per host). Below the kernel's ephemeral range
+     * (32768-60999 here): a range inside it collides with the local ports of outgoing connections (SSH, HTTP, JDBC),
+     * and the first-start deployment then fails with "Address already in use". Up to ~20 hosts stay below 24000,
+     * clear of RabbitMQ's 25672.
+     */
+    private static final int PORT_RANGE_START = 10000 + 100 * ThreadLocalRandom.current().nextInt(0, 120);
 
     static {
         try {
