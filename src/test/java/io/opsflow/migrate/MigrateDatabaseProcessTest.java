@@ -20,6 +20,8 @@ import static org.mockito.Mockito.verify;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+
+import org.camunda.bpm.engine.impl.util.ClockUtil;
 import java.util.Map;
 
 import org.camunda.bpm.engine.runtime.ProcessInstance;
@@ -198,7 +200,18 @@ class MigrateDatabaseProcessTest {
                 .when(ops).migrate(any(), anyString(), anyString(), any());
         restoredCounts = Map.of("items", 2L);
         ProcessInstance pi = start();
-        List<Exception> failures = h.runJobs();
+        // the rollback steps retry R3/PT1M: let each retry fall due until the incident
+        List<Exception> failures = new java.util.ArrayList<>(h.runJobs());
+        try {
+            for (int i = 0; i < 5 && ext.getRuntimeService().createIncidentQuery().processInstanceId(pi.getId())
+                    .count() == 0; i++) {
+                ClockUtil.setCurrentTime(new java.util.Date(ClockUtil.getCurrentTime().getTime() + 61_000));
+                failures.addAll(h.runJobs());
+            }
+        } finally {
+            ClockUtil.reset();
+        }
+        assertThat(failures).as("one failure per attempt of R3/PT1M").hasSize(3);
         String expected = "restoring pre-migration backup " + ext.getRuntimeService().getVariable(pi.getId(),
                 "preMigrationBackupId") + " into app does not verify: orders: missing after the restore (backup has 5 "
                 + "rows); the writers stay stopped ([\"web-1/webapp/blue\"])";

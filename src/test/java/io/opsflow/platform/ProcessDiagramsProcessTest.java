@@ -77,4 +77,29 @@ class ProcessDiagramsProcessTest {
                 .as("warnings while parsing processes/*.bpmn")
                 .isEmpty();
     }
+
+    /**
+     * A retry cycle is an extension element ({@code <camunda:failedJobRetryTimeCycle>}); Camunda ignores it written
+     * as an attribute and silently applies the engine default (R3/PT1M) instead.
+     */
+    @Test
+    void retryCyclesAreWhatTheDiagramsSay() throws IOException {
+        try (Stream<Path> files = Files.list(PROCESSES)) {
+            for (Path p : files.filter(f -> f.toString().endsWith(".bpmn")).toList()) {
+                assertThat(Files.readString(p)).as(p + ": retry cycle as an attribute is ignored by Camunda")
+                        .doesNotContain("camunda:failedJobRetryTimeCycle=");
+            }
+        }
+        String id = engine.getRepositoryService().createDeployment().name("retries")
+                .addString("restore.bpmn", Files.readString(PROCESSES.resolve("restore.bpmn")))
+                .addString("backup.bpmn", Files.readString(PROCESSES.resolve("backup.bpmn")))
+                .deployWithResult().getDeployedProcessDefinitions().stream()
+                .filter(d -> d.getKey().equals("restore")).findFirst().orElseThrow().getId();
+        var restore = (org.camunda.bpm.engine.impl.persistence.entity.ProcessDefinitionEntity)
+                ((org.camunda.bpm.engine.impl.RepositoryServiceImpl) engine.getRepositoryService())
+                        .getDeployedProcessDefinition(id);
+        var cfg = restore.findActivity("Task_Restore").getProperties()
+                .get(org.camunda.bpm.engine.impl.bpmn.parser.DefaultFailedJobParseListener.FAILED_JOB_CONFIGURATION);
+        assertThat(cfg.getRetries()).as("restore runs at most twice (R2/PT1M)").isEqualTo(2);
+    }
 }
