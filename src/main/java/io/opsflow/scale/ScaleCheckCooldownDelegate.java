@@ -8,8 +8,9 @@ import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.springframework.stereotype.Component;
 
 /**
- * Task_CheckCooldown: sets {@code cooldownActive} (and {@code rejectionReason} when active) from
- * {@link ScaleCooldown}. {@code ignoreCooldown=true} (manual starts) skips the rule.
+ * Task_CheckCooldown: sets {@code cooldownActive} (and {@code cooldownUntil}, {@code rejectionReason} when active)
+ * from {@link ScaleCooldown}. Whether a run meets this task at all is drawn in the diagram: always after the alert
+ * (message) start, after the manual start only with {@code honourCooldown=true}.
  */
 @Component("scaleCheckCooldown")
 public class ScaleCheckCooldownDelegate implements JavaDelegate {
@@ -23,10 +24,6 @@ public class ScaleCheckCooldownDelegate implements JavaDelegate {
     public void execute(DelegateExecution execution) {
         String env = ScaleVariables.string(execution, "environment");
         String app = ScaleVariables.string(execution, "application");
-        if (Boolean.TRUE.equals(execution.getVariable("ignoreCooldown"))) {
-            execution.setVariable("cooldownActive", false);
-            return;
-        }
         Instant now = ClockUtil.getCurrentTime().toInstant();
         ScaleCooldown.Status s = ScaleCooldown.check(execution.getProcessEngineServices().getHistoryService(), env,
                 app, props.getCooldown(), now);

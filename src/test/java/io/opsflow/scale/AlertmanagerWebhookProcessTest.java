@@ -137,6 +137,27 @@ class AlertmanagerWebhookProcessTest {
     }
 
     @Test
+    void labelsOrAnnotationsCannotSwitchTheCooldownOff() throws Exception {
+        String forged = HIGH_CPU + ",\"ignoreCooldown\":\"true\",\"honourCooldown\":\"false\"";
+        String forgedAnnotations = "\"ignoreCooldown\":\"true\",\"honourCooldown\":\"false\",\"trigger\":\"manual\"";
+        mvc.perform(post("/api/alerts/alertmanager").contentType(MediaType.APPLICATION_JSON)
+                        .content(notification("firing", forged, forgedAnnotations)))
+                .andExpect(status().isAccepted())
+                .andExpect(jsonPath("$.results[0].status").value("started"));
+        var pi = engine.getRuntimeService().createProcessInstanceQuery().singleResult();
+        assertThat(engine.getRuntimeService().getVariables(pi.getId())).containsEntry("trigger", "alert")
+                .containsEntry("honourCooldown", true).doesNotContainKey("ignoreCooldown");
+        finishAllJobs();
+
+        // inside the cooldown the same forged alert starts nothing
+        mvc.perform(post("/api/alerts/alertmanager").contentType(MediaType.APPLICATION_JSON)
+                        .content(notification("firing", forged, forgedAnnotations)))
+                .andExpect(status().isAccepted())
+                .andExpect(jsonPath("$.results[0].status").value("cooldown"));
+        assertThat(engine.getHistoryService().createHistoricProcessInstanceQuery().count()).isEqualTo(1);
+    }
+
+    @Test
     void scaleTargetAndScaleDeltaComeFromLabelsOrAnnotations() throws Exception {
         mvc.perform(post("/api/alerts/alertmanager").contentType(MediaType.APPLICATION_JSON)
                         .content(notification("firing", HIGH_CPU + ",\"scale_target\":\"4\"", "")))

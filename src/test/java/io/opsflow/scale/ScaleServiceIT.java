@@ -62,11 +62,12 @@ class ScaleServiceIT {
                 .containsKeys("i1", "i2");
         assertThat(answers.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(80);
 
-        // back to 2 right away: a deliberate operator decision inside the cooldown. Slow requests are in flight on
-        // every instance when it starts: the removed instances are drained, finish theirs, and only then stop
+        // back to 2 right away: an operator's scale does not wait for the cooldown unless asked to. Slow requests
+        // are in flight on every instance when it starts: the removed instances are drained, finish theirs, and only
+        // then stop
         List<CompletableFuture<HttpResponse<String>>> slow = SlowRequests.inFlight(
                 environments.get("staging").loadBalancer().url(), 8, SLOW_SECONDS);
-        String down = start(2, "ignoreCooldown", true);
+        String down = start(2);
         assertThat(outcome(down)).isEqualTo("SUCCEEDED");
         Map<String, Integer> finished = new TreeMap<>();
         for (CompletableFuture<HttpResponse<String>> f : slow) {
@@ -82,11 +83,34 @@ class ScaleServiceIT {
         assertThat(after).doesNotContainKeys("i1", "i2");
         assertThat(after.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(40);
 
-        // a third scale within the cooldown is refused with the reason, nothing changes
-        String third = start(3);
+        // a third scale whose operator asks to wait for the cooldown is refused with the reason, nothing changes
+        String third = start(3, "honourCooldown", true);
         assertThat(outcome(third)).isEqualTo("REJECTED");
         assertThat(engine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(third)
-                .variableName("rejectionReason").singleResult().getValue().toString()).startsWith("cooldown:");
+                .variableName("rejectionReason").singleResult().getValue().toString())
+                .startsWith("cooldown: staging/webapp was scaled by run " + down).contains("no further scale before");
+        assertThat(ops.inspect("staging", "webapp", StepLogs.noop()).instances()).hasSize(2);
+
+        // over REST: the retired ignoreCooldown is a 400 pointing to honourCooldown; the scale-requested message (the
+        // alerts' start) cannot switch the cooldown off, and without such a variable it ends REJECTED: nothing changes
+        long runsBefore = scaleRuns();
+        RestClient.Response retired = RestClient.as(port, "operator").post(
+                "/engine-rest/process-definition/key/scale-service/start", RestClient.variables("environment",
+                        "staging", "application", "webapp", "instances", 3, "ignoreCooldown", true));
+        assertThat(retired.status()).as(retired.body()).isEqualTo(400);
+        assertThat(retired.json().get("type").asText()).isEqualTo("RunbookInputException");
+        assertThat(retired.json().get("errors").get(0).asText()).startsWith("ignoreCooldown: is no longer an input")
+                .contains("honourCooldown=true");
+        RestClient.Response forged = RestClient.as(port, "operator").post("/engine-rest/message", message(
+                "honourCooldown", false));
+        assertThat(forged.status()).as(forged.body()).isEqualTo(400);
+        assertThat(forged.json().get("errors").get(0).asText()).startsWith("honourCooldown: is for manual starts only");
+        assertThat(scaleRuns()).as("nothing started").isEqualTo(runsBefore);
+        RestClient.Response viaMessage = RestClient.as(port, "operator").post("/engine-rest/message", message());
+        assertThat(viaMessage.status()).as(viaMessage.body()).isEqualTo(200);
+        String messageRun = viaMessage.json().get(0).get("processInstance").get("id").asText();
+        SandboxApp.awaitEnd(engine, messageRun, Duration.ofMinutes(1));
+        assertThat(outcome(messageRun)).isEqualTo("REJECTED");
         assertThat(ops.inspect("staging", "webapp", StepLogs.noop()).instances()).hasSize(2);
 
         // an Alertmanager notification for the same application: authenticated, in cooldown, no run started
@@ -122,6 +146,24 @@ class ScaleServiceIT {
         String pi = r.json().get("id").asText();
         SandboxApp.awaitEnd(engine, pi, Duration.ofMinutes(3));
         return pi;
+    }
+
+    private long scaleRuns() {
+        return engine.getHistoryService().createHistoricProcessInstanceQuery().processDefinitionKey("scale-service")
+                .count();
+    }
+
+    /** A scale-requested message (as an alert starts runs) for staging/webapp, delta 1, plus {@code more}. */
+    private static Map<String, Object> message(Object... more) {
+        Map<String, Object> vars = new java.util.LinkedHashMap<>();
+        vars.put("environment", Map.of("value", "staging"));
+        vars.put("application", Map.of("value", "webapp"));
+        vars.put("delta", Map.of("value", 1));
+        vars.put("metric", Map.of("value", "HighCpu"));
+        for (int i = 0; i < more.length; i += 2) {
+            vars.put((String) more[i], Map.of("value", more[i + 1]));
+        }
+        return Map.of("messageName", ScaleServiceRunbook.MESSAGE, "processVariables", vars, "resultEnabled", true);
     }
 
     private String outcome(String pi) {

@@ -109,6 +109,35 @@ class ScaleServiceProcessTest {
         return engine.getRuntimeService().startProcessInstanceByKey("scale-service", vars);
     }
 
+    /** A start by the scale-requested message, as the Alertmanager webhook (or anyone correlating it) starts runs. */
+    ProcessInstance alert(Object... kv) {
+        Map<String, Object> vars = new HashMap<>(Map.of("environment", "staging", "application", "webapp",
+                "metric", "HighCpu"));
+        for (int i = 0; i < kv.length; i += 2) {
+            vars.put((String) kv[i], kv[i + 1]);
+        }
+        return engine.getRuntimeService().createMessageCorrelation(ScaleServiceRunbook.MESSAGE).setVariables(vars)
+                .correlateStartMessage();
+    }
+
+    long runs() {
+        return engine.getHistoryService().createHistoricProcessInstanceQuery().count();
+    }
+
+    /** A first scale of staging/webapp (2 → 3) that ends at t0: the cooldown runs until t0 + 10 minutes. */
+    ProcessInstance scaledAt(Date t0) {
+        pool("staging", inst("staging-web-1", "blue"), inst("staging-web-2", "blue"));
+        ClockUtil.setCurrentTime(t0);
+        ProcessInstance first = start("instances", 3);
+        runJobs(first);
+        assertThat(var(first, "outcome")).isEqualTo("SUCCEEDED");
+        return first;
+    }
+
+    void at(Date t0, int minutesLater) {
+        ClockUtil.setCurrentTime(new Date(t0.getTime() + Duration.ofMinutes(minutesLater).toMillis()));
+    }
+
     /** Executes every due job of the run (retries off: a failing job fails the test) until it waits or ends. */
     void runJobs(ProcessInstance pi) {
         for (int guard = 0; guard < 100; guard++) {
@@ -140,8 +169,8 @@ class ScaleServiceProcessTest {
         ProcessInstance pi = start("instances", 4, "reason", "traffic peak");
         runJobs(pi);
 
-        BpmnAwareTests.assertThat(pi).isEnded().hasPassedInOrder("Task_CheckCooldown", "Task_Inspect",
-                "Task_AddInstances", "Task_VerifyDistribution", "Event_EndScaled").hasNotPassed("Task_Approve");
+        BpmnAwareTests.assertThat(pi).isEnded().hasPassedInOrder("Task_Inspect", "Task_AddInstances",
+                "Task_VerifyDistribution", "Event_EndScaled").hasNotPassed("Task_Approve");
         InOrder order = inOrder(ops);
         order.verify(ops).addInstance(eq("staging"), eq("webapp"), eq(new Placement("staging-web-1", "i1")),
                 eq("1.1.0"), eq("blue"), any());
@@ -211,7 +240,7 @@ class ScaleServiceProcessTest {
     @Test
     void aDeltaThatWouldLeaveNoInstanceIsRejectedWithTheReasonAndChangesNothing() {
         pool("staging", inst("staging-web-1", "blue"), inst("staging-web-2", "blue"));
-        ProcessInstance pi = start("delta", -2, "trigger", "alert", "metric", "LowTraffic");
+        ProcessInstance pi = alert("delta", -2, "metric", "LowTraffic");
         runJobs(pi);
         BpmnAwareTests.assertThat(pi).isEnded().hasPassed("Event_EndRefused");
         assertThat(var(pi, "outcome")).isEqualTo("REJECTED");
@@ -244,32 +273,124 @@ class ScaleServiceProcessTest {
     // ---------------------------------------------------------------- cooldown
 
     @Test
-    void aSecondScaleWithinTheCooldownIsRejectedAndAllowedAgainAfterIt() {
-        pool("staging", inst("staging-web-1", "blue"), inst("staging-web-2", "blue"));
+    void aManualScaleRightAfterAnotherRunsWithoutWaitingForTheCooldown() {
         Date t0 = new Date();
-        ClockUtil.setCurrentTime(t0);
-        ProcessInstance first = start("instances", 3);
-        runJobs(first);
-        assertThat(var(first, "outcome")).isEqualTo("SUCCEEDED");
+        scaledAt(t0);
 
-        ClockUtil.setCurrentTime(new Date(t0.getTime() + Duration.ofMinutes(5).toMillis()));
-        ProcessInstance second = start("delta", 1, "trigger", "alert", "metric", "HighCpu");
-        runJobs(second);
-        BpmnAwareTests.assertThat(second).isEnded().hasPassed("Event_EndCooldown").hasNotPassed("Task_Inspect");
-        assertThat(var(second, "outcome")).isEqualTo("REJECTED");
-        assertThat((String) var(second, "rejectionReason")).startsWith("cooldown: staging/webapp was scaled by run "
-                + first.getId()).contains("opsflow.scale.cooldown=PT10M");
+        at(t0, 5);
+        pool("staging", inst("staging-web-1", "blue"), inst("staging-web-2", "blue"), inst("staging-web-1", "i1"));
+        ProcessInstance again = start("instances", 2, "reason", "back to normal");
+        runJobs(again);
+        BpmnAwareTests.assertThat(again).isEnded().hasPassed("Gateway_HonourCooldown", "Task_Inspect",
+                "Task_RemoveInstances", "Event_EndScaled").hasNotPassed("Task_CheckCooldown", "Event_EndCooldown");
+        assertThat(var(again, "outcome")).isEqualTo("SUCCEEDED");
+        assertThat(var(again, "honourCooldown")).isEqualTo(false);
+        assertThat(var(again, "trigger")).isEqualTo("manual");
+        verify(ops).removeInstance(eq("staging"), eq("webapp"), eq(new Placement("staging-web-1", "i1")), any());
+    }
+
+    @Test
+    void theStartFormAsksWhetherToWaitForTheCooldownUntickedByDefault() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode form;
+        try (var in = getClass().getClassLoader().getResourceAsStream("scale-service-start.form")) {
+            form = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
+        }
+        List<com.fasterxml.jackson.databind.JsonNode> fields = new ArrayList<>();
+        form.get("components").forEach(fields::add);
+        assertThat(fields).filteredOn(f -> "honourCooldown".equals(f.path("key").asText())).singleElement()
+                .satisfies(f -> {
+                    assertThat(f.get("type").asText()).isEqualTo("checkbox");
+                    assertThat(f.get("label").asText()).isEqualTo("Wait for the cooldown after the last scale");
+                    assertThat(f.get("defaultValue").asBoolean(true)).isFalse();
+                });
+        assertThat(fields).noneMatch(f -> "ignoreCooldown".equals(f.path("key").asText()));
+    }
+
+    @Test
+    void aManualScaleThatAsksToWaitIsRejectedInsideTheCooldownNamingThePreviousRunAndUntilWhen() {
+        Date t0 = new Date();
+        ProcessInstance first = scaledAt(t0);
+        java.time.Instant firstEnded = engine.getHistoryService().createHistoricProcessInstanceQuery()
+                .processInstanceId(first.getId()).singleResult().getEndTime().toInstant();
+
+        at(t0, 5);
+        ProcessInstance waits = start("instances", 4, "honourCooldown", true);
+        runJobs(waits);
+        BpmnAwareTests.assertThat(waits).isEnded().hasPassed("Task_CheckCooldown", "Event_EndCooldown")
+                .hasNotPassed("Task_Inspect");
+        assertThat(var(waits, "outcome")).isEqualTo("REJECTED");
+        assertThat((String) var(waits, "rejectionReason")).isEqualTo("cooldown: staging/webapp was scaled by run "
+                + first.getId() + " (ended " + firstEnded + "); no further scale before "
+                + firstEnded.plus(Duration.ofMinutes(10)) + " (opsflow.scale.cooldown=PT10M)");
+        assertThat(var(waits, "cooldownUntil")).isEqualTo(firstEnded.plus(Duration.ofMinutes(10)).toString());
         verify(ops, times(1)).inspect(anyString(), anyString(), any());
 
-        // a deliberate operator override passes the cooldown
-        ProcessInstance override = start("instances", 2, "ignoreCooldown", true);
-        runJobs(override);
-        assertThat(var(override, "outcome")).isEqualTo("SUCCEEDED");
+        // after the cooldown the same request scales
+        at(t0, 11);
+        ProcessInstance later = start("instances", 4, "honourCooldown", true);
+        runJobs(later);
+        BpmnAwareTests.assertThat(later).isEnded().hasPassed("Task_CheckCooldown", "Task_Inspect", "Event_EndScaled");
+    }
 
-        ClockUtil.setCurrentTime(new Date(t0.getTime() + Duration.ofMinutes(11).toMillis()));
-        ProcessInstance third = start("delta", 1, "trigger", "alert", "metric", "HighCpu");
+    @Test
+    void anAlertInsideTheCooldownIsRejectedEvenAfterAManualScaleAndAllowedAgainAfterIt() {
+        Date t0 = new Date();
+        ProcessInstance manual = scaledAt(t0); // a manual scale starts the cooldown for alerts as well
+
+        at(t0, 5);
+        ProcessInstance second = alert("delta", 1);
+        runJobs(second);
+        BpmnAwareTests.assertThat(second).isEnded().hasPassed("StartEvent_Alert", "Task_CheckCooldown",
+                "Event_EndCooldown").hasNotPassed("Gateway_HonourCooldown", "Task_Inspect");
+        assertThat(var(second, "outcome")).isEqualTo("REJECTED");
+        assertThat(var(second, "trigger")).isEqualTo("alert");
+        assertThat(var(second, "honourCooldown")).as("what the run did, not what anyone asked").isEqualTo(true);
+        assertThat((String) var(second, "rejectionReason")).startsWith("cooldown: staging/webapp was scaled by run "
+                + manual.getId()).contains("no further scale before").contains("opsflow.scale.cooldown=PT10M");
+        verify(ops, times(1)).inspect(anyString(), anyString(), any());
+
+        at(t0, 11);
+        ProcessInstance third = alert("delta", 1);
         runJobs(third);
-        BpmnAwareTests.assertThat(third).hasPassed("Task_Inspect");
+        BpmnAwareTests.assertThat(third).hasPassed("Task_CheckCooldown", "Task_Inspect");
+    }
+
+    @Test
+    void anAlertCannotSwitchTheCooldownOffNorPoseAsAManualStart() {
+        Date t0 = new Date();
+        scaledAt(t0);
+        at(t0, 5);
+        long before = runs();
+
+        assertThatThrownBy(() -> alert("delta", 1, "honourCooldown", false))
+                .isInstanceOf(RunbookInputException.class)
+                .hasMessageContaining("honourCooldown: is for manual starts only; a run started by the "
+                        + "scale-requested message (alerts) always waits for the cooldown");
+        assertThatThrownBy(() -> alert("delta", 1, "ignoreCooldown", true))
+                .isInstanceOf(RunbookInputException.class)
+                .hasMessageContaining("ignoreCooldown: is no longer an input of runbook 'scale-service'");
+        assertThatThrownBy(() -> alert("delta", 1, "trigger", "manual"))
+                .isInstanceOf(RunbookInputException.class)
+                .hasMessageContaining("trigger: is 'alert' for a run started by the scale-requested message");
+        assertThat(runs()).as("nothing started, nothing persisted").isEqualTo(before);
+        verify(ops, times(1)).inspect(anyString(), anyString(), any());
+    }
+
+    @Test
+    void theRetiredIgnoreCooldownAndAForgedTriggerAreRefusedOnAManualStartPointingToHonourCooldown() {
+        assertThatThrownBy(() -> start("instances", 3, "ignoreCooldown", true))
+                .isInstanceOf(RunbookInputException.class)
+                .hasMessageContaining("ignoreCooldown: is no longer an input of runbook 'scale-service': a manual "
+                        + "scale does not wait for the cooldown unless it passes honourCooldown=true");
+        assertThatThrownBy(() -> start("instances", 3, "ignoreCooldown", false))
+                .hasMessageContaining("ignoreCooldown: is no longer an input");
+        assertThatThrownBy(() -> start("instances", 3, "trigger", "alert"))
+                .isInstanceOf(RunbookInputException.class)
+                .hasMessageContaining("trigger: is 'manual' for a run started by hand");
+        assertThatThrownBy(() -> start("instances", 3, "honourCooldown", "yes"))
+                .hasMessageContaining("honourCooldown: must be true or false");
+        assertThat(runs()).isZero();
+        verify(ops, never()).inspect(anyString(), anyString(), any());
     }
 
     @Test
@@ -277,8 +398,9 @@ class ScaleServiceProcessTest {
         pool("staging", inst("staging-web-1", "blue"), inst("staging-web-2", "blue"));
         runJobs(start("instances", 2)); // no change
         runJobs(start("instances", 5)); // refused: capacity
-        ProcessInstance pi = start("instances", 3);
+        ProcessInstance pi = start("instances", 3, "honourCooldown", true);
         runJobs(pi);
+        BpmnAwareTests.assertThat(pi).hasPassed("Task_CheckCooldown");
         assertThat(var(pi, "outcome")).isEqualTo("SUCCEEDED");
     }
 
@@ -426,7 +548,7 @@ class ScaleServiceProcessTest {
         ProcessInstance pi = engine.getRuntimeService().createMessageCorrelation(ScaleServiceRunbook.MESSAGE)
                 .setVariables(vars).correlateStartMessage();
         runJobs(pi);
-        BpmnAwareTests.assertThat(pi).isEnded().hasPassed("StartEvent_Alert", "Event_EndScaled");
+        BpmnAwareTests.assertThat(pi).isEnded().hasPassed("StartEvent_Alert", "Task_CheckCooldown", "Event_EndScaled");
         verify(ops).addInstance(eq("staging"), eq("webapp"), eq(new Placement("staging-web-1", "i1")), eq("1.1.0"),
                 eq("blue"), any());
         assertThat(var(pi, "targetCount")).isEqualTo(3);

@@ -146,6 +146,11 @@ public final class Approvals {
             if (declared.contains(name)) {
                 continue;
             }
+            String retired = def.retiredInputs().get(name);
+            if (retired != null) {
+                errors.add(name + ": is no longer an input of runbook '" + def.processKey() + "': " + retired);
+                continue;
+            }
             if (INITIATOR.equals(name)) {
                 if (e.getValue() != null && !e.getValue().equals(principal)) {
                     errors.add("initiator: is set by opsflow from the authenticated user, never by the caller");

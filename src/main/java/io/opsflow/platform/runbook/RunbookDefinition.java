@@ -45,4 +45,24 @@ public interface RunbookDefinition {
     /** Cross-field rules; add messages "field: rule" to errors. Called only when every single input is valid. */
     default void validate(Map<String, Object> vars, Environments environments, List<String> errors) {
     }
+
+    /**
+     * Rules and values that depend on how the run was started, not on anything the caller passes: {@code
+     * startActivityId} is the start event the run starts at (a runbook with a form start event and a message start
+     * event tells them apart here; for an administrator's start placed elsewhere, the activity it was placed at).
+     * {@code passed} holds the variables the caller passed; {@code values} the validated inputs and defaults that
+     * will be set, which this may change. Add "field: rule" messages to {@code errors}. Called after
+     * {@link #validate}, only when there were no errors.
+     */
+    default void atStart(String startActivityId, Map<String, Object> passed, Map<String, Object> values,
+                         List<String> errors) {
+    }
+
+    /**
+     * Inputs this runbook no longer takes, name → what to do instead: a start that passes one is refused (400) with
+     * that hint instead of the generic "not an input" message.
+     */
+    default Map<String, String> retiredInputs() {
+        return Map.of();
+    }
 }

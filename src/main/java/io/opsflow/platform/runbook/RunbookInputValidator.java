@@ -14,6 +14,15 @@ public final class RunbookInputValidator {
 
     public static Map<String, Object> validate(RunbookDefinition def, Map<String, Object> vars,
                                                Environments environments) {
+        return validate(def, vars, environments, null);
+    }
+
+    /**
+     * As {@link #validate(RunbookDefinition, Map, Environments)}, then the rules that depend on the start activity
+     * ({@link RunbookDefinition#atStart}) when it is known.
+     */
+    public static Map<String, Object> validate(RunbookDefinition def, Map<String, Object> vars,
+                                               Environments environments, String startActivityId) {
         List<String> errors = new ArrayList<>();
         Map<String, Object> out = new LinkedHashMap<>();
         for (InputSpec spec : def.inputs()) {
@@ -36,6 +45,9 @@ public final class RunbookInputValidator {
             Map<String, Object> merged = new LinkedHashMap<>(vars);
             merged.putAll(out);
             def.validate(merged, environments, errors);
+            if (errors.isEmpty() && startActivityId != null) {
+                def.atStart(startActivityId, vars, out, errors);
+            }
         }
         if (!errors.isEmpty()) {
             throw new RunbookInputException(def.processKey(), errors);

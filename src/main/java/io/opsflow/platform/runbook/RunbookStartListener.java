@@ -56,7 +56,8 @@ public class RunbookStartListener implements ExecutionListener {
             if (!undeclared.isEmpty()) {
                 throw new RunbookInputException(key, undeclared);
             }
-            Map<String, Object> values = RunbookInputValidator.validate(def.get(), execution.getVariables(), envs);
+            Map<String, Object> values = RunbookInputValidator.validate(def.get(), execution.getVariables(), envs,
+                    instance.getActivity() == null ? null : instance.getActivity().getId());
             values.forEach(execution::setVariable);
         }
         execution.setVariable(Approvals.INITIATOR, principal[0]);
