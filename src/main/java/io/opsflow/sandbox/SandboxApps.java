@@ -30,7 +30,8 @@ import io.opsflow.step.ssh.WorkerScripts;
  * <li>first start: {@code webapp} 1.0.0 as instance {@code blue} on every host, in pool {@code webapp}, colour blue
  * active;</li>
  * <li>clean stop: records the running instances, stops them with {@code service.sh stop};</li>
- * <li>start: starts what ran at the last clean stop; after a crash, {@code service.sh ensure} (desired state).</li>
+ * <li>start: starts what ran at the last clean stop; after a crash, {@code service.sh ensure} (desired state);
+ * instances a previous run left running are kept (adopted) or restarted, as {@link SandboxFleet} decided.</li>
  * </ul>
  */
 final class SandboxApps {
@@ -124,15 +125,36 @@ final class SandboxApps {
         return running;
     }
 
+    /** Restarts instances (host -> "app/instance") with {@code service.sh restart}: ours, not answering right. */
+    void restart(SandboxFleet fleet, Map<String, List<String>> byHost) {
+        if (byHost.isEmpty()) {
+            return;
+        }
+        List<SandboxFleet.FleetHost> hosts = fleet.allHosts().stream().filter(h -> byHost.containsKey(h.name()))
+                .toList();
+        onEveryHost(fleet, hosts, h -> {
+            for (String ai : byHost.get(h.name())) {
+                String[] p = ai.split("/", 2);
+                run(fleet, h, "service.sh", List.of("--root", APP_ROOT, "--app", p[0], "--instance", p[1], "restart"));
+            }
+            return null;
+        });
+    }
+
     /**
      * Brings instances back: those listed for a host (clean stop) are started; hosts without a record (the JVM died)
-     * get {@code service.sh ensure} for every instance (their desired state).
+     * get {@code service.sh ensure} for every instance (their desired state). Instances in {@code handled} (host ->
+     * "app/instance": adopted or restarted already) are left as they are.
      */
-    void restore(SandboxFleet fleet, Map<String, List<String>> runningAtStop) {
+    void restore(SandboxFleet fleet, Map<String, List<String>> runningAtStop, Map<String, List<String>> handled) {
         onEveryHost(fleet, fleet.allHosts(), h -> {
             List<String> listed = runningAtStop == null ? null : runningAtStop.get(h.name());
+            List<String> done = handled.getOrDefault(h.name(), List.of());
             if (listed != null) {
                 for (String ai : listed) {
+                    if (done.contains(ai)) {
+                        continue;
+                    }
                     String[] p = ai.split("/", 2);
                     run(fleet, h, "service.sh", List.of("--root", APP_ROOT, "--app", p[0], "--instance", p[1],
                             "start"));
@@ -140,8 +162,9 @@ final class SandboxApps {
             } else {
                 JsonNode inv = run(fleet, h, "inventory.sh", List.of("--root", APP_ROOT, "--no-health")).json();
                 for (JsonNode i : inv.path("instances")) {
+                    String ai = i.path("app").asText() + "/" + i.path("instance").asText();
                     if ("running".equals(i.path("desiredState").asText())
-                            && !"running".equals(i.path("state").asText())) {
+                            && !"running".equals(i.path("state").asText()) && !done.contains(ai)) {
                         run(fleet, h, "service.sh", List.of("--root", APP_ROOT, "--app", i.path("app").asText(),
                                 "--instance", i.path("instance").asText(), "ensure"));
                     }

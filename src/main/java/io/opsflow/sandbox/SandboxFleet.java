@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +43,7 @@ public class SandboxFleet implements SmartLifecycle {
     private SandboxState state;
     private volatile boolean running;
     private volatile String appsError;
+    private volatile List<AdoptedInstance> adopted = List.of();
 
     /**
      * @param environments the registry to register hosts and load balancers in (null: none)
@@ -158,9 +160,10 @@ public class SandboxFleet implements SmartLifecycle {
         try {
             Files.createDirectories(dir);
             state = SandboxState.load(stateFile());
+            planEnvironments();
+            PortPlan ports = checkInstancePorts(); // refuses before anything is started
             keys.ensureClientKey();
             String authorized = keys.publicKeyLine();
-            planEnvironments();
             for (SandboxState.Env e : state.environments.values()) {
                 for (SandboxState.Host h : e.hosts) {
                     startHost(h, authorized);
@@ -176,12 +179,14 @@ public class SandboxFleet implements SmartLifecycle {
                 e.getValue().lbPort = lb.port();
                 balancers.put(e.getKey(), lb);
             }
+            relocateFreshHosts(); // after the SSH servers and load balancers listen: their ports count as taken
             state.save(stateFile());
             writeInventory();
             ArtifactStore.build(artifactStore());
             register();
             running = true;
-            startApplications();
+            adopted = ports.adopted();
+            startApplications(ports);
             LOG.info("sandbox fleet up in {} ms: {} hosts in {}; known_hosts {}, key {}, inventory {}",
                     (System.nanoTime() - t0) / 1_000_000, hosts.size(), state.environments.keySet(), knownHosts(),
                     privateKey(), inventory());
@@ -189,6 +194,16 @@ public class SandboxFleet implements SmartLifecycle {
             stopServers();
             throw new IllegalStateException("the sandbox fleet in " + dir + " did not start: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Stops the fleet's own servers (SSH hosts, load balancers) and nothing else, as if the JVM had been killed: the
+     * application instances keep running and state.json stays as the last save left it. For tests of what the next
+     * start does with instances a killed opsflow left behind.
+     */
+    synchronized void haltAsIfKilled() {
+        running = false;
+        stopServers();
     }
 
     @Override
@@ -207,19 +222,23 @@ public class SandboxFleet implements SmartLifecycle {
         LOG.info("sandbox fleet stopped");
     }
 
-    /** First start: deploy the bootstrap application; later starts: bring instances back to their last state. */
-    private void startApplications() throws IOException {
+    /**
+     * First start: deploy the bootstrap application; later starts: bring instances back to their last state. Instances
+     * a previous run left running are kept (adopted) or, when they do not answer as they should, restarted.
+     */
+    private void startApplications(PortPlan ports) throws IOException {
         if (apps == null) {
             LOG.warn("sandbox fleet without WorkerScripts: applications are not deployed or restored");
             return;
         }
         appsError = null;
         try {
+            apps.restart(this, ports.restart());
             if (!state.bootstrapped && props.isBootstrap()) {
                 apps.bootstrap(this, props.getBootstrapApplication(), props.getBootstrapVersion());
                 state.bootstrapped = true;
             } else {
-                apps.restore(this, state.runningAtStop);
+                apps.restore(this, state.runningAtStop, ports.handled());
             }
             state.runningAtStop = null;
         } catch (RuntimeException e) {
@@ -245,6 +264,16 @@ public class SandboxFleet implements SmartLifecycle {
     /** Why deploying or restoring applications failed at the last start; null when it worked. */
     public String applicationsError() {
         return appsError;
+    }
+
+    /** An application instance that the last start found running from a previous run and kept as it was. */
+    public record AdoptedInstance(String host, String application, String instance, long pid, int port,
+                                  String version) {
+    }
+
+    /** The instances the last start adopted (not restarted: same process, same port, its release, healthy). */
+    public List<AdoptedInstance> adoptedAtStart() {
+        return adopted;
     }
 
     private void stopServers() {
@@ -326,12 +355,155 @@ public class SandboxFleet implements SmartLifecycle {
             }
         }
         int index = state.nextHostIndex++;
+        return new SandboxState.Host(env + "-web-" + n, index, 0, blockBase(index));
+    }
+
+    /** Port base of host index {@code index}: {@code port-range-start + index * ports-per-host}. */
+    private int blockBase(int index) {
         int base = props.getPortRangeStart() + index * props.getPortsPerHost();
         if (base + props.getPortsPerHost() > 65536) {
             throw new IllegalStateException("port range exhausted: host index " + index + " would get port base "
                     + base + " (lower opsflow.sandbox.port-range-start)");
         }
-        return new SandboxState.Host(env + "-web-" + n, index, 0, base);
+        return base;
+    }
+
+    // ------------------------------------------------------------------ ports taken by someone else
+
+    /**
+     * What the start found on the ports of the instances it is going to run: instances adopted as they are, instances
+     * of ours to restart (host -> "app/instance"), and all of those as host -> "app/instance" for the restore to skip.
+     */
+    private record PortPlan(List<AdoptedInstance> adopted, Map<String, List<String>> restart,
+                            Map<String, List<String>> handled) {
+        static PortPlan none() {
+            return new PortPlan(List.of(), Map.of(), Map.of());
+        }
+    }
+
+    /** An instance this start is going to run: where, and the port it will listen on. */
+    private record Planned(String app, String instance, int port, SandboxInstances.Installed installed) {
+    }
+
+    /**
+     * Before anything starts, looks at the port of every instance this start is going to run on a host that has
+     * applications deployed (hosts with nothing deployed are handled by {@link #relocateFreshHosts}): free is fine;
+     * the instance itself, left running by a previous run of this sandbox, is adopted (or restarted when it does not
+     * answer as it should); anything else refuses the start, naming the port, the instance and the holder — nothing
+     * has been started then. Deployed instances never move: their ports are in instance.env on the host and in the load
+     * balancer pools, and runs in progress work with them.
+     */
+    private PortPlan checkInstancePorts() {
+        if (apps == null) {
+            return PortPlan.none();
+        }
+        boolean bootstrapping = !state.bootstrapped && props.isBootstrap();
+        List<AdoptedInstance> adoptedNow = new ArrayList<>();
+        Map<String, List<String>> restart = new LinkedHashMap<>();
+        Map<String, List<String>> handled = new LinkedHashMap<>();
+        List<String> refused = new ArrayList<>();
+        for (Map.Entry<String, SandboxState.Env> e : state.environments.entrySet()) {
+            for (SandboxState.Host h : e.getValue().hosts) {
+                List<SandboxInstances.Installed> installed = SandboxInstances.installed(h.name, hostRoot(h.name));
+                if (installed.isEmpty()) {
+                    continue;
+                }
+                for (Planned p : planned(e.getKey(), h, installed, bootstrapping)) {
+                    SandboxInstances.Check c = SandboxInstances.check(p.installed(), p.port());
+                    String what = p.app() + "/" + p.instance();
+                    switch (c.verdict()) {
+                        case FREE -> {
+                        }
+                        case ADOPT -> {
+                            adoptedNow.add(new AdoptedInstance(h.name, p.app(), p.instance(), c.pid(), p.port(),
+                                    p.installed().version()));
+                            handled.computeIfAbsent(h.name, k -> new ArrayList<>()).add(what);
+                            LOG.info("sandbox: {} on {} still runs from a previous run ({}): adopted, not restarted",
+                                    what, h.name, c.detail());
+                        }
+                        case RESTART -> {
+                            restart.computeIfAbsent(h.name, k -> new ArrayList<>()).add(what);
+                            handled.computeIfAbsent(h.name, k -> new ArrayList<>()).add(what);
+                            LOG.warn("sandbox: {} on {} was left running by a previous run but {}: restarting it",
+                                    what, h.name, c.detail());
+                        }
+                        case FOREIGN -> refused.add("port " + p.port() + " (" + h.name + " " + p.app() + " "
+                                + p.instance() + ") is held by " + c.detail());
+                    }
+                }
+            }
+        }
+        if (!refused.isEmpty()) {
+            throw new IllegalStateException(String.join("; ", refused) + "; stop " + (refused.size() == 1 ? "it"
+                    : "them") + " and start again. Instances "
+                    + "already deployed keep their ports (to start this sandbox over on other ports: stop opsflow, "
+                    + "remove " + dir + " and set opsflow.sandbox.port-range-start)");
+        }
+        return new PortPlan(List.copyOf(adoptedNow), restart, handled);
+    }
+
+    /**
+     * The instances this start runs on a host with deployments: the bootstrap instance on a first start; else those
+     * running at the last clean stop, or (after a crash) those whose desired state is running.
+     */
+    private List<Planned> planned(String env, SandboxState.Host h, List<SandboxInstances.Installed> installed,
+                                  boolean bootstrapping) {
+        Map<String, SandboxInstances.Installed> byKey = new LinkedHashMap<>();
+        installed.forEach(i -> byKey.put(i.key(), i));
+        List<Planned> out = new ArrayList<>();
+        if (bootstrapping) {
+            String app = props.getBootstrapApplication();
+            FleetHost fh = new FleetHost(env, h.name, LOOPBACK, h.sshPort, h.portBase, hostRoot(h.name));
+            out.add(new Planned(app, "blue", apps.instancePort(fh, app, "blue"), byKey.get(app + "/blue")));
+            return out;
+        }
+        List<String> listed = state.runningAtStop == null ? null : state.runningAtStop.get(h.name);
+        for (SandboxInstances.Installed i : installed) {
+            boolean runs = listed != null ? listed.contains(i.key()) : "running".equals(i.desiredState());
+            if (runs && i.port() > 0) {
+                out.add(new Planned(i.app(), i.instance(), i.port(), i));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A host with nothing deployed on it whose port block has a listener in it (another sandbox, a service, an
+     * instance a deleted sandbox left running, or one of this fleet's own SSH servers and load balancers) moves to the
+     * next block that has none; the new port base is kept in state.json and is what the registry, the inventory and
+     * every instance port computed from it use.
+     */
+    private void relocateFreshHosts() {
+        for (SandboxState.Env e : state.environments.values()) {
+            for (SandboxState.Host h : e.hosts) {
+                if (SandboxInstances.installed(h.name, hostRoot(h.name)).isEmpty()) {
+                    moveWhenTaken(h);
+                }
+            }
+        }
+    }
+
+    /** Gives {@code h} the next port block with no listener when a port of its block is taken. */
+    private void moveWhenTaken(SandboxState.Host h) {
+        int size = props.getPortsPerHost();
+        OptionalInt held = SandboxPorts.firstHeld(h.portBase, h.portBase + size);
+        if (held.isEmpty()) {
+            return;
+        }
+        String holder = SandboxPorts.describeHolder(held.getAsInt());
+        int oldBase = h.portBase;
+        while (true) {
+            int index = state.nextHostIndex++;
+            int base = blockBase(index);
+            if (SandboxPorts.firstHeld(base, base + size).isEmpty()) {
+                h.index = index;
+                h.portBase = base;
+                break;
+            }
+        }
+        LOG.warn("sandbox host {}: port {} is held by {}; nothing is deployed on the host, so its ports move from "
+                        + "{}..{} to {}..{} (kept in {})", h.name, held.getAsInt(), holder, oldBase, oldBase + size - 1,
+                h.portBase, h.portBase + size - 1, stateFile());
     }
 
     private void startHost(SandboxState.Host h, String authorizedKey) throws IOException {
@@ -356,6 +528,7 @@ public class SandboxFleet implements SmartLifecycle {
         try {
             SandboxState.Host h = newHost(env, e);
             startHost(h, keys.publicKeyLine());
+            moveWhenTaken(h); // its own SSH server counts as taken too
             e.hosts.add(h);
             afterHostsChanged();
             LOG.info("sandbox: added host {} to {} (ssh port {})", h.name, env, h.sshPort);

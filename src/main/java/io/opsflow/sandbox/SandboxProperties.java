@@ -17,7 +17,10 @@ public class SandboxProperties {
     private boolean enabled = false;
     /** Where hosts, keys, state and the generated inventory live; default {@code ${opsflow.var-dir:var}/sandbox}. */
     private Path dir;
-    /** First port of the range app instance ports are taken from: host n gets port base start + 100 * n. */
+    /**
+     * First port of the range app instance ports are taken from: host n gets port base start + 100 * n. A host with
+     * nothing deployed whose block someone else holds moves to the next free block (kept in state.json).
+     */
     private int portRangeStart = 20000;
     /** Ports reserved per host for app instances (the port base stride). */
     private int portsPerHost = 100;

@@ -68,7 +68,10 @@ class SandboxLifecycleIT {
                     Environments envs = ctx.getBean(Environments.class);
                     seen[0] = envs.get("staging").hosts();
                     assertThat(seen[0]).hasSize(1);
-                    assertThat(seen[0].get(0).portBase()).isEqualTo(start);
+                    // the first block of the range, unless a listener in it (even one of the fleet's own SSH
+                    // servers or load balancers, on ports the OS chose) made the host move to a later block
+                    assertThat(seen[0].get(0).portBase()).isEqualTo(fleet.hosts("staging").get(0).portBase())
+                            .isGreaterThanOrEqualTo(start).matches(b -> (b - start) % 100 == 0);
                     try (Socket s = new Socket("127.0.0.1", seen[0].get(0).sshPort())) {
                         assertThat(s.isConnected()).isTrue();
                     }
