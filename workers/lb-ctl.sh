@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# lb-ctl.sh: add, remove, drain, undrain or report one backend of a load balancer pool (admin API of CONTRACTS.md:
+# lb-ctl.sh: add, remove, drain, undrain or report one backend of a load balancer pool (admin API of docs/contracts.md:
 # the sandbox load balancer, or an adapter in front of HAProxy's Data Plane API on real hosts).
 #
 # Usage:

@@ -12,7 +12,7 @@ import java.time.Duration;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** A minimal client of the load balancer admin API (CONTRACTS.md) used by the fleet's bootstrap. */
+/** A minimal client of the load balancer admin API (docs/contracts.md) used by the fleet's bootstrap. */
 final class LoadBalancerClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

@@ -42,7 +42,7 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * The load balancer of one sandbox environment: an HTTP reverse proxy on 127.0.0.1 with the admin API of the shared
- * contract under {@code /_lb/}. Pools of backends; active health checks ({@code GET <backend>/health} every interval);
+ * contract (docs/contracts.md) under {@code /_lb/}. Pools of backends; active health checks ({@code GET <backend>/health} every interval);
  * only healthy, not drained backends (and, when the pool has an active colour, only that colour) get traffic, round
  * robin; 503 when none. {@code GET /...} goes to pool {@code webapp}, {@code GET /<pool>/...} to that pool (prefix
  * stripped). The pool configuration is kept in a JSON file so it survives restarts; health is always probed anew.

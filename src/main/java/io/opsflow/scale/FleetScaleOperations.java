@@ -42,7 +42,7 @@ import io.opsflow.step.ssh.WorkerResult;
 @Component
 public class FleetScaleOperations implements ScaleOperations {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The load balancer's default pool, reached without a path prefix (CONTRACTS.md). */
+    /** The load balancer's default pool, reached without a path prefix (docs/contracts.md). */
     static final String DEFAULT_POOL = "webapp";
 
     private final Environments environments;
