@@ -27,6 +27,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.opsflow.platform.api.EnvironmentStateProbe;
+import io.opsflow.platform.api.ServerPaths;
 import io.opsflow.platform.environments.Environment;
 import io.opsflow.platform.environments.HostConfig;
 import io.opsflow.step.exec.StepLogs;
@@ -63,11 +64,32 @@ public class EnvironmentObserver implements EnvironmentStateProbe {
         this.workers = workers;
     }
 
-    /** The live state as the API serialises it (see {@link ObservedEnvironment} for the keys). */
+    /**
+     * The live state as the API serialises it (see {@link ObservedEnvironment} for the keys). Why a host or the load
+     * balancer could not be read is said without server paths (a missing key file, a known_hosts file, a directory on
+     * the host): the full reason goes to the log.
+     */
     @Override
     public Map<String, Object> observe(Environment env) {
-        return JSON.convertValue(probe(env), new TypeReference<LinkedHashMap<String, Object>>() {
+        return JSON.convertValue(withoutServerPaths(probe(env)), new TypeReference<LinkedHashMap<String, Object>>() {
         });
+    }
+
+    static ObservedEnvironment withoutServerPaths(ObservedEnvironment o) {
+        List<ObservedEnvironment.Host> hosts = o.hosts().stream().map(h -> new ObservedEnvironment.Host(h.name(),
+                h.address(), h.sshPort(), h.reachable(), shown(o.name() + "/" + h.name(), h.error()), h.instances()))
+                .toList();
+        ObservedEnvironment.LoadBalancer lb = o.loadBalancer() == null ? null : new ObservedEnvironment.LoadBalancer(
+                o.loadBalancer().url(), shown(o.name() + " load balancer", o.loadBalancer().error()));
+        return new ObservedEnvironment(o.name(), o.requiresApproval(), lb, hosts, o.observedAt());
+    }
+
+    private static String shown(String what, String error) {
+        String redacted = ServerPaths.redact(error);
+        if (error != null && !error.equals(redacted)) {
+            LOG.info("observe {}: {}", what, error);
+        }
+        return redacted;
     }
 
     /** Probes every host of {@code env} now, in parallel. */

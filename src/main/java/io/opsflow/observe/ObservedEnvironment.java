@@ -32,7 +32,8 @@ public record ObservedEnvironment(String name, boolean requiresApproval, LoadBal
 
     /**
      * One host. {@code reachable}: an authenticated SSH login (host key verified) ran {@code true}. {@code error}
-     * says why the host is unreachable or its instances could not be listed (null when all is fine).
+     * says why the host is unreachable or its instances could not be listed (null when all is fine); in the API
+     * answer ({@link EnvironmentObserver#observe}) without server paths.
      */
     public record Host(String name, String address, int sshPort, boolean reachable, String error,
                        List<Instance> instances) {

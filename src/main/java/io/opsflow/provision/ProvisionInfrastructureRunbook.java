@@ -8,6 +8,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
@@ -25,6 +27,7 @@ import io.opsflow.step.terraform.TerraformStep;
 @Component
 public class ProvisionInfrastructureRunbook implements RunbookDefinition {
     public static final String PROCESS_KEY = "provision-infrastructure";
+    private static final Logger LOG = LoggerFactory.getLogger(ProvisionInfrastructureRunbook.class);
 
     private final Function<String, Path> rootResolver;
 
@@ -82,8 +85,11 @@ public class ProvisionInfrastructureRunbook implements RunbookDefinition {
         Set<String> declared;
         try {
             declared = TerraformRootVariables.declared(root);
-        } catch (IllegalArgumentException e) {
-            errors.add("environment: " + e.getMessage() + " (terraform-root of " + env.name() + ")");
+        } catch (TerraformRootVariables.UnusableRootException e) {
+            // the answer goes to whoever started the run: it names the setting, the directory goes to the log
+            LOG.warn("provision-infrastructure refused for {}: {}", env.name(), e.getMessage());
+            errors.add("environment: the Terraform root of " + env.name() + " " + e.problem() + " (opsflow.environments."
+                    + env.name() + ".terraform-root; the server log names the directory)");
             return;
         }
         TerraformRootVariables.fromInputs(vars.get("hostCount"), vars.get("tfVars"), declared, errors);

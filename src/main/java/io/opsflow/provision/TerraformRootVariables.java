@@ -30,10 +30,25 @@ public final class TerraformRootVariables {
     private TerraformRootVariables() {
     }
 
-    /** Names declared in the root's *.tf files; throws when the root is not a directory with .tf files. */
+    /** A root that cannot be read for its variables; {@link #problem()} says what is wrong without the path. */
+    public static final class UnusableRootException extends IllegalArgumentException {
+        private final String problem;
+
+        UnusableRootException(Path root, String problem, Throwable cause) {
+            super("Terraform root " + root + " " + problem, cause);
+            this.problem = problem;
+        }
+
+        /** "is not a directory", "has no .tf files", "cannot be read (AccessDeniedException)". */
+        public String problem() {
+            return problem;
+        }
+    }
+
+    /** Names declared in the root's *.tf files; throws when the root is not a readable directory with .tf files. */
     public static Set<String> declared(Path root) {
         if (root == null || !Files.isDirectory(root)) {
-            throw new IllegalArgumentException("Terraform root " + root + " is not a directory");
+            throw new UnusableRootException(root, "is not a directory", null);
         }
         Set<String> names = new TreeSet<>();
         boolean anyTf = false;
@@ -45,11 +60,11 @@ public final class TerraformRootVariables {
                     names.add(m.group(1));
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read Terraform root " + root, e);
+        } catch (IOException | UncheckedIOException e) {
+            throw new UnusableRootException(root, "cannot be read (" + e.getClass().getSimpleName() + ")", e);
         }
         if (!anyTf) {
-            throw new IllegalArgumentException("Terraform root " + root + " has no .tf files");
+            throw new UnusableRootException(root, "has no .tf files", null);
         }
         return names;
     }

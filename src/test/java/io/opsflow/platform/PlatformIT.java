@@ -7,6 +7,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.camunda.bpm.engine.RuntimeService;
@@ -19,11 +22,18 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.opsflow.backup.BackupCatalog;
+import io.opsflow.backup.BackupEntry;
+import io.opsflow.backup.RestoreRecord;
+import io.opsflow.platform.api.ServerPaths;
 import io.opsflow.testsupport.RestClient;
 
 /**
  * The platform as a user meets it over HTTP: authentication on the REST API, the webapp login, authorization of
- * approval tasks, validation refusals as 400 with nothing persisted, the environment API.
+ * approval tasks, validation refusals as 400 with nothing persisted, the environment API, and answers (errors
+ * included) that name things by id, never by where they lie on the server.
  */
 @org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -35,6 +45,14 @@ class PlatformIT {
     @DynamicPropertySource
     static void props(DynamicPropertyRegistry r) {
         r.add("opsflow.var-dir", () -> var.toString());
+        // "lab": an environment whose files are not there (key, known_hosts, Terraform root), all under the var dir,
+        // so that answers about it can be checked for server paths
+        r.add("opsflow.environments.lab.ssh.key-ref", () -> "file:" + var.resolve("keys/id_lab"));
+        r.add("opsflow.environments.lab.ssh.known-hosts", () -> var.resolve("ssh/known_hosts").toString());
+        r.add("opsflow.environments.lab.hosts[0].name", () -> "lab-1");
+        r.add("opsflow.environments.lab.hosts[0].address", () -> "127.0.0.1");
+        r.add("opsflow.environments.lab.hosts[0].ssh-port", () -> "1");
+        r.add("opsflow.environments.lab.terraform-root", () -> var.resolve("terraform/lab").toString());
     }
 
     @LocalServerPort
@@ -43,6 +61,8 @@ class PlatformIT {
     RuntimeService runtime;
     @Autowired
     TaskService tasks;
+    @Autowired
+    BackupCatalog catalog;
 
     @Test
     void restApiDemandsCredentials() {
@@ -254,6 +274,91 @@ class PlatformIT {
         RestClient.Response prod = RestClient.as(port, "operator").get("/api/environments/production");
         assertThat(prod.json().get("requiresApproval").asBoolean()).isTrue();
         assertThat(RestClient.as(port, "operator").get("/api/environments/nowhere").status()).isEqualTo(404);
+    }
+
+    // ------------------------------------------------------------ no answer says where things lie on the server
+
+    @Test
+    void anUnreachableHostIsReportedWithoutTheServersKeyOrKnownHostsPath() {
+        RestClient.Response r = RestClient.as(port, "operator").get("/api/environments/lab");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        JsonNode host = r.json().get("hosts").get(0);
+        assertThat(host.get("reachable").asBoolean()).isFalse();
+        assertThat(host.get("error").asText()).as("says which file is missing, not where")
+                .contains("SSH private key file …/id_lab");
+        assertNoServerPath(r);
+    }
+
+    @Test
+    void theBackupCatalogNamesCopiesByIdAndObjectKeyNotByWhereTheyLie() {
+        Instant t = Instant.parse("2025-01-31T02:00:00Z");
+        String key = "lab/www/lab-www-1.tar.gz";
+        catalog.insert(new BackupEntry("lab-www-1", "lab", "www", "files", "lab-1:/srv/www",
+                var.resolve("backups/offsite").resolve(key).toUri().toString(), key, 2048, "ab".repeat(32), t,
+                t.plusSeconds(20), true, "scheduled", Map.of("files", 3L), null, null, null));
+        catalog.recordRestore(new RestoreRecord("restore-run-1", "lab-www-1", "lab", "www", "scratch", true, t,
+                t.plusSeconds(60), "FAILED", null, null, "offsite copy "
+                + var.resolve("backups/offsite").resolve(key).toUri() + " does not exist", "restore-run-1"));
+        RestClient op = RestClient.as(port, "operator");
+
+        RestClient.Response backups = op.get("/api/backups?environment=lab");
+        assertThat(backups.status()).as(backups.body()).isEqualTo(200);
+        JsonNode b = backups.json().get("backups").get(0);
+        assertThat(b.get("id").asText()).isEqualTo("lab-www-1");
+        assertThat(b.get("objectKey").asText()).isEqualTo(key);
+        assertThat(b.has("location")).as("the offsite store's path of the copy").isFalse();
+        assertThat(b.get("source").asText()).as("the host, not its directory").isEqualTo("lab-1");
+        assertNoServerPath(backups);
+        assertThat(backups.body()).doesNotContain("/srv/www");
+
+        RestClient.Response drills = op.get("/api/backups/drills?environment=lab");
+        assertThat(drills.status()).as(drills.body()).isEqualTo(200);
+        assertThat(drills.json().get("runs").get(0).get("detail").asText())
+                .isEqualTo("offsite copy …/lab-www-1.tar.gz does not exist");
+        assertThat(drills.json().get("summary").get("lastDrill").get("detail").asText())
+                .isEqualTo("offsite copy …/lab-www-1.tar.gz does not exist");
+        assertNoServerPath(drills);
+    }
+
+    @Test
+    void aStartRefusedForAMissingTerraformRootNamesTheSettingNotTheDirectory() {
+        RestClient.Response r = RestClient.as(port, "operator").post(
+                "/engine-rest/process-definition/key/provision-infrastructure/start",
+                RestClient.variables("environment", "lab", "reason", "more capacity"));
+        assertThat(r.status()).as(r.body()).isEqualTo(400);
+        assertThat(r.json().get("type").asText()).isEqualTo("RunbookInputException");
+        assertThat(r.json().get("errors").get(0).asText()).isEqualTo("environment: the Terraform root of lab is not"
+                + " a directory (opsflow.environments.lab.terraform-root; the server log names the directory)");
+        assertNoServerPath(r);
+    }
+
+    @Test
+    void anUnknownRunIsA404ThatEchoesOnlyIds() {
+        RestClient op = RestClient.as(port, "operator");
+        RestClient.Response unknown = op.get("/api/runs/no-such-run/approval");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().get("message").asText()).isEqualTo("no run 'no-such-run' that you may read");
+        RestClient.Response crafted = op.get("/api/runs/..%20etc%20passwd/approval");
+        assertThat(crafted.status()).isEqualTo(404);
+        assertThat(crafted.json().get("message").asText()).isEqualTo("no run with this id that you may read");
+        RestClient.Response env = op.get("/api/environments/" + "x".repeat(70));
+        assertThat(env.status()).isEqualTo(404);
+        assertNoServerPath(env);
+    }
+
+    /** Neither the var dir nor any absolute path appears in the answer's text values. */
+    void assertNoServerPath(RestClient.Response r) {
+        assertThat(r.body()).doesNotContain(var.toString());
+        List<String> texts = new ArrayList<>();
+        collectTexts(r.json(), texts);
+        assertThat(texts).noneMatch(ServerPaths::containsPath);
+    }
+
+    static void collectTexts(JsonNode n, List<String> out) {
+        if (n.isTextual()) {
+            out.add(n.asText());
+        }
+        n.elements().forEachRemaining(c -> collectTexts(c, out));
     }
 
     private String base() {

@@ -14,7 +14,9 @@ import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -292,5 +294,23 @@ class ProvisionInfrastructureProcessTest {
         assertThatThrownBy(() -> start("environment", "solo")).hasMessageContaining("solo has no Terraform root");
         assertThat(engine.getHistoryService().createHistoricProcessInstanceQuery().count()).isZero();
         verify(ops, never()).plan(anyString(), anyString(), anyMap(), anyBoolean(), any());
+    }
+
+    /** The refusal reaches whoever started the run (REST answers it as 400): it names the setting, not the directory. */
+    @Test
+    void anUnusableRootIsRefusedNamingTheSettingNotTheDirectory() throws Exception {
+        Path missing = logDir.resolve("no-such-root");
+        Path empty = Files.createDirectories(logDir.resolve("root-without-tf"));
+        Environments envs = RunbookTestEnvironments.create(missing.toString(), empty.toString());
+        ProvisionInfrastructureRunbook runbook = new ProvisionInfrastructureRunbook(Path::of);
+        Map<String, String> problems = Map.of("staging", "is not a directory", "production", "has no .tf files");
+        problems.forEach((env, problem) -> {
+            List<String> errors = new ArrayList<>();
+            runbook.validate(new HashMap<>(Map.of("environment", env, "reason", "more capacity")), envs, errors);
+            assertThat(errors).as(env).singleElement().asString()
+                    .startsWith("environment: the Terraform root of " + env + " " + problem)
+                    .contains("(opsflow.environments." + env + ".terraform-root")
+                    .doesNotContain(logDir.toString()).doesNotContain("/");
+        });
     }
 }

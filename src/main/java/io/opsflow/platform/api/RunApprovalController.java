@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.camunda.bpm.engine.HistoryService;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -18,7 +17,8 @@ import io.opsflow.platform.approval.ApprovalRecords;
  * The audit of a run's approval: {@code GET /api/runs/{pi}/approval} answers who started the run (and how), whether
  * it needs an approval, the latest approval record (who asked, the eligible group, the evidence SHA-256, who
  * decided, when, the decision and comment) with the earlier ones, and the refused attempts against the run. Only for
- * runs the caller may read (engine authorization on the historic instance); 404 for a run without records.
+ * runs the caller may read (engine authorization on the historic instance); 404 ({@code {type, message}}) for
+ * another run, or one without records.
  */
 @RestController
 @RequestMapping("/api/runs/{processInstanceId}/approval")
@@ -34,13 +34,11 @@ public class RunApprovalController {
     @GetMapping
     public ResponseEntity<Map<String, Object>> get(@PathVariable String processInstanceId) {
         if (history.createHistoricProcessInstanceQuery().processInstanceId(processInstanceId).count() == 0) {
-            return ResponseEntity.status(HttpStatus.NOT_FOUND).body(Map.of("message",
-                    "no run " + processInstanceId + " that you may read"));
+            throw RunNotFoundException.run(processInstanceId);
         }
         var run = records.run(processInstanceId);
         if (run.isEmpty()) {
-            return ResponseEntity.status(HttpStatus.NOT_FOUND).body(Map.of("message",
-                    "run " + processInstanceId + " has no opsflow start record"));
+            throw new RunNotFoundException("run '" + processInstanceId + "' has no opsflow start record");
         }
         List<ApprovalRecords.Approval> approvals = records.approvals(processInstanceId);
         Map<String, Object> body = new LinkedHashMap<>();

@@ -14,10 +14,15 @@ import jakarta.ws.rs.ext.Provider;
 import org.camunda.bpm.engine.AuthorizationException;
 import org.camunda.bpm.engine.ProcessEngineException;
 import org.camunda.bpm.engine.ProcessEngines;
+import org.camunda.bpm.engine.rest.dto.ExceptionDto;
+import org.camunda.bpm.engine.rest.exception.ExceptionHandler;
 import org.camunda.bpm.engine.rest.exception.ProcessEngineExceptionHandler;
 import org.camunda.bpm.engine.rest.exception.RestException;
 import org.camunda.bpm.engine.rest.exception.RestExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import io.opsflow.platform.api.ServerPaths;
 import io.opsflow.platform.approval.ApprovalRefusedException;
 import io.opsflow.platform.approval.FourEyesGuard;
 import io.opsflow.platform.approval.RunPathForbiddenException;
@@ -31,9 +36,12 @@ import io.opsflow.platform.runbook.RunbookInputException;
  * the initiator on their own approval task: the message then names the four-eyes rule, not a missing permission),
  * an approval completion that would edit the run → 400 naming the variables, a forbidden way into a run (start past
  * the start event, modification, approval by a non-approver) → 403.
- * Everything else keeps Camunda's mapping.
+ * Everything else keeps Camunda's mapping. No answer reveals a server file path: every message (opsflow's and
+ * Camunda's) passes through {@link ServerPaths#redact}, the full message going to the log.
  */
 public final class RunbookRestExceptionMapper {
+    private static final Logger LOG = LoggerFactory.getLogger(RunbookRestExceptionMapper.class);
+
     private RunbookRestExceptionMapper() {
     }
 
@@ -42,7 +50,7 @@ public final class RunbookRestExceptionMapper {
             if (t instanceof RunbookInputException in) {
                 Map<String, Object> body = body("RunbookInputException", in.getMessage());
                 body.put("runbook", in.processKey());
-                body.put("errors", in.errors());
+                body.put("errors", in.errors().stream().map(ServerPaths::redact).toList());
                 return Optional.of(json(400, body));
             }
             if (t instanceof RunbookLockedException l) {
@@ -78,13 +86,29 @@ public final class RunbookRestExceptionMapper {
     private static Map<String, Object> body(String type, String message) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", type);
-        m.put("message", message);
+        m.put("message", shown(message));
         m.put("code", null);
         return m;
     }
 
     private static Response json(int status, Map<String, Object> body) {
         return Response.status(status).entity(body).type(MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    /** Camunda's own answer, its message without server paths (the full message goes to the log). */
+    static Response withoutServerPaths(Response camunda) {
+        if (camunda.getEntity() instanceof ExceptionDto dto) {
+            dto.setMessage(shown(dto.getMessage()));
+        }
+        return camunda;
+    }
+
+    private static String shown(String message) {
+        String redacted = ServerPaths.redact(message);
+        if (message != null && !message.equals(redacted)) {
+            LOG.info("REST error answered without server paths; the full message: {}", message);
+        }
+        return redacted;
     }
 
     @Provider
@@ -94,7 +118,7 @@ public final class RunbookRestExceptionMapper {
 
         @Override
         public Response toResponse(RestException e) {
-            return map(e).orElseGet(() -> fallback.toResponse(e));
+            return map(e).orElseGet(() -> withoutServerPaths(fallback.toResponse(e)));
         }
     }
 
@@ -105,7 +129,19 @@ public final class RunbookRestExceptionMapper {
 
         @Override
         public Response toResponse(ProcessEngineException e) {
-            return map(e).orElseGet(() -> fallback.toResponse(e));
+            return map(e).orElseGet(() -> withoutServerPaths(fallback.toResponse(e)));
+        }
+    }
+
+    /** Anything else a REST call throws (an {@code UncheckedIOException} from a listener, say): Camunda's mapping. */
+    @Provider
+    @Priority(1)
+    public static class AnyExceptionMapper implements ExceptionMapper<Throwable> {
+        private final ExceptionHandler fallback = new ExceptionHandler();
+
+        @Override
+        public Response toResponse(Throwable e) {
+            return map(e).orElseGet(() -> withoutServerPaths(fallback.toResponse(e)));
         }
     }
 

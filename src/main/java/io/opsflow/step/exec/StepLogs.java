@@ -5,12 +5,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -58,14 +60,43 @@ public class StepLogs {
         return root.resolve(safe(processInstanceId)).resolve(safe(activityInstanceId) + ".log");
     }
 
-    /** All log files of one run, oldest first. */
+    /**
+     * The existing log of one activity instance, for serving it: a regular file (not a symbolic link) directly in the
+     * run's folder under the log root, whatever the ids and the links on disk say; empty for anything else, including
+     * ids that are not step log ids ({@link #isValidId}).
+     */
+    public Optional<Path> find(String processInstanceId, String activityInstanceId) {
+        if (!isValidId(processInstanceId) || !isValidId(activityInstanceId)) {
+            return Optional.empty();
+        }
+        Path runDir = root.resolve(safe(processInstanceId));
+        Path file = runDir.resolve(safe(activityInstanceId) + ".log");
+        if (!Files.isDirectory(runDir, LinkOption.NOFOLLOW_LINKS)
+                || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        try {
+            Path realRunDir = root.toRealPath().resolve(runDir.getFileName());
+            return file.toRealPath().getParent().equals(realRunDir) ? Optional.of(file) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Whether {@code id} can name a run or an activity instance here: 1-128 of A-Z a-z 0-9 : . _ -, no "..". */
+    public static boolean isValidId(String id) {
+        return id != null && SAFE_ID.matcher(id).matches() && !id.contains("..");
+    }
+
+    /** All log files of one run (regular files, no symbolic links), oldest first. */
     public List<Path> list(String processInstanceId) {
         Path dir = root.resolve(safe(processInstanceId));
-        if (!Files.isDirectory(dir)) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
-            List<Path> files = new ArrayList<>(s.filter(p -> p.toString().endsWith(".log")).toList());
+            List<Path> files = new ArrayList<>(s.filter(p -> p.getFileName().toString().endsWith(".log")
+                    && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList());
             files.sort((a, b) -> {
                 try {
                     return Files.getLastModifiedTime(a).compareTo(Files.getLastModifiedTime(b));
@@ -80,8 +111,10 @@ public class StepLogs {
     }
 
     static String safe(String id) {
-        if (id == null || !SAFE_ID.matcher(id).matches() || id.contains("..")) {
-            throw new IllegalArgumentException("not a valid id for a step log: " + id);
+        if (!isValidId(id)) {
+            // the id is not echoed: it may be anything a caller sent, a path among others
+            throw new IllegalArgumentException("not a valid id for a step log (1-128 letters, digits, ':', '.', '_',"
+                    + " '-'; no '..')");
         }
         return id.replace(':', '_');
     }
