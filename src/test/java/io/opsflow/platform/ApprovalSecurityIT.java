@@ -287,6 +287,10 @@ class ApprovalSecurityIT {
         assertThat(record.path("approval").path("comment").asText()).isEqualTo("CHG-77 ok");
         assertThat(record.path("approval").path("evidenceSha256").asText()).hasSize(64);
         assertThat(record.path("approval").path("requestedBy").asText()).isEqualTo("approver");
+        assertThat(record.path("approval").path("evidenceVariables").toString()).contains("\"version\"")
+                .contains("\"releasePlan\"");
+        assertThat(record.toString()).as("the audit names variables, never server paths")
+                .doesNotContain(SandboxApp.varDir().toString());
 
         // restarting the finished run past its approval is refused as well
         String definitionId = engine.getHistoryService().createHistoricProcessInstanceQuery().processInstanceId(pi)

@@ -71,7 +71,7 @@ public class ApprovalRecords {
             return APPROVED.equals(decision);
         }
 
-        /** The audit view served by {@code GET /api/runs/{id}/approval}; {@code evidence} is the signed document. */
+        /** The audit view served by {@code GET /api/runs/{id}/approval}: the record, the document's hash and names. */
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("taskId", taskId);
@@ -84,11 +84,9 @@ public class ApprovalRecords {
             m.put("decidedBy", decidedBy);
             m.put("decidedAt", decidedAt == null ? null : decidedAt.toString());
             m.put("comment", comment);
-            try {
-                m.put("evidence", new com.fasterxml.jackson.databind.ObjectMapper().readTree(document));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                m.put("evidence", document);
-            }
+            // the names the signed document covers, not its values: those can hold server paths (plan files,
+            // staged dumps) and stay in the database (OPSFLOW_APPROVAL.DOCUMENT_); the approver saw them in the form
+            m.put("evidenceVariables", ApprovalDocument.parse(document).names());
             return m;
         }
     }
