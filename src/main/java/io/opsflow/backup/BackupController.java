@@ -12,6 +12,10 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.opsflow.database.BackupCatalog;
+import io.opsflow.database.BackupEntry;
+import io.opsflow.database.BackupTarget;
+import io.opsflow.database.RestoreRecord;
 import io.opsflow.platform.api.ServerPaths;
 import io.opsflow.platform.environments.Environments;
 
@@ -22,11 +26,11 @@ import io.opsflow.platform.environments.Environments;
  */
 @RestController
 @RequestMapping("/api/backups")
-public class BackupController {
+class BackupController {
     private final BackupCatalog catalog;
     private final Environments environments;
 
-    public BackupController(BackupCatalog catalog, Environments environments) {
+    BackupController(BackupCatalog catalog, Environments environments) {
         this.catalog = catalog;
         this.environments = environments;
     }

@@ -6,6 +6,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
 
+import io.opsflow.database.BackupTarget;
+
 /** Backup ids: {@code <env>-<target>-<yyyymmdd>t<hhmmss>z-<random>}, safe as file names and command arguments. */
 public final class BackupIds {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")

@@ -3,6 +3,8 @@ package io.opsflow.backup;
 import java.time.Instant;
 import java.util.Map;
 
+import io.opsflow.database.BackupTarget;
+import io.opsflow.database.OffsiteStore;
 import io.opsflow.step.exec.StepLog;
 
 /**

@@ -13,6 +13,10 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.opsflow.database.BackupCatalog;
+import io.opsflow.database.BackupEntry;
+import io.opsflow.database.OffsiteStore;
+
 /**
  * Applies the retention policy to one target: deletes each expired backup's offsite copy and catalog row together
  * (one transaction per backup: the row is deleted, then the file, then the transaction commits; when the file cannot

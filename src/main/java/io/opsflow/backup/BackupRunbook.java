@@ -5,6 +5,7 @@ import java.util.Map;
 
 import org.springframework.stereotype.Component;
 
+import io.opsflow.database.BackupTargets;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.runbook.InputSpec;
 import io.opsflow.platform.runbook.RunbookDefinition;

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 import org.camunda.bpm.engine.ProcessEngine;
@@ -19,6 +20,10 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
+
+import io.opsflow.database.BackupProperties;
+import io.opsflow.database.BackupTargets;
+import io.opsflow.platform.environments.Environment;
 
 /**
  * The schedules of backups and restore drills, one cron per environment from configuration
@@ -81,7 +86,7 @@ public class BackupSchedules {
                         + ".cron"), null));
             }
             if (!blank(cfg.getDrillCron())) {
-                String target = targets.drillTarget(env).orElseThrow(() -> new IllegalStateException(
+                String target = drillTarget(env).orElseThrow(() -> new IllegalStateException(
                         "opsflow.backup.environments." + env + ".drill-cron is set but " + env
                                 + " has no database to drill (set drill-target)"));
                 if (targets.find(env, target).isEmpty()) {
@@ -93,6 +98,15 @@ public class BackupSchedules {
             }
         });
         return out;
+    }
+
+    /** The drill's target: configured, else the first database. */
+    private Optional<String> drillTarget(String env) {
+        String t = props.environment(env).getDrillTarget();
+        if (t != null) {
+            return Optional.of(t);
+        }
+        return targets.environments().get(env).databases().stream().map(Environment.Database::name).findFirst();
     }
 
     /** Validates a cron with the engine's own parser (6 fields, Spring syntax, since 7.24). */

@@ -1,17 +1,18 @@
 package io.opsflow.backup;
 
+import io.opsflow.database.BackupCatalog;
+import io.opsflow.database.BackupEntry;
+import io.opsflow.database.BackupTargets;
 import io.opsflow.platform.environments.Environment;
+import io.opsflow.platform.environments.Environments;
+import io.opsflow.platform.runbook.InputSpec;
+import io.opsflow.platform.runbook.RunbookDefinition;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
 import org.springframework.stereotype.Component;
-
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.runbook.InputSpec;
-import io.opsflow.platform.runbook.RunbookDefinition;
 
 /**
  * Inputs of {@code restore}: environment, the backup (an id from the catalog, or {@code latest} with the target),

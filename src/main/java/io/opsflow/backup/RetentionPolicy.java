@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 
+import io.opsflow.database.BackupEntry;
+import io.opsflow.database.BackupProperties;
+
 /**
  * Keep N daily and M weekly backups of one target (grandfather-father-son without the grandfather): the newest
  * backup of each of the N most recent calendar days that have a backup, plus the newest backup of each of the M most

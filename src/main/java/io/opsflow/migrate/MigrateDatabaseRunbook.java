@@ -6,7 +6,7 @@ import java.util.Optional;
 
 import org.springframework.stereotype.Component;
 
-import io.opsflow.backup.BackupTargets;
+import io.opsflow.database.BackupTargets;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.runbook.InputSpec;
 import io.opsflow.platform.runbook.RunbookDefinition;
@@ -16,11 +16,11 @@ import io.opsflow.platform.runbook.RunbookDefinition;
  * migration per application and environment at a time ({@code migrate:<env>/<application>}, refused with 409).
  */
 @Component
-public class MigrateDatabaseRunbook implements RunbookDefinition {
+class MigrateDatabaseRunbook implements RunbookDefinition {
     public static final String KEY = "migrate-database";
     private final BackupTargets targets;
 
-    public MigrateDatabaseRunbook(BackupTargets targets) {
+    MigrateDatabaseRunbook(BackupTargets targets) {
         this.targets = targets;
     }
 
@@ -44,7 +44,7 @@ public class MigrateDatabaseRunbook implements RunbookDefinition {
     @Override
     public void validate(Map<String, Object> vars, Environments environments, List<String> errors) {
         try {
-            targets.databaseOf((String) vars.get("environment"), (String) vars.get("application"));
+            MigrationDatabases.of(targets, (String) vars.get("environment"), (String) vars.get("application"));
         } catch (IllegalStateException e) {
             errors.add("application: " + e.getMessage());
         }

@@ -2,7 +2,7 @@ package io.opsflow.migrate;
 
 import java.util.List;
 
-import io.opsflow.backup.BackupTarget;
+import io.opsflow.database.BackupTarget;
 import io.opsflow.step.exec.StepLog;
 
 /**

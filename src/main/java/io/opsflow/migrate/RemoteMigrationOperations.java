@@ -1,14 +1,15 @@
 package io.opsflow.migrate;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.opsflow.backup.BackupTarget;
-import io.opsflow.backup.host.BackupHosts;
-import io.opsflow.backup.host.RemoteMigrationRunner;
+import io.opsflow.database.BackupTarget;
+import io.opsflow.database.host.BackupHosts;
+import io.opsflow.database.host.DatabaseArgs;
 import io.opsflow.platform.environments.Environment;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.ssh.WorkerResult;
@@ -21,29 +22,41 @@ import io.opsflow.step.ssh.WorkerResult;
 @Component
 public class RemoteMigrationOperations implements MigrationOperations {
     private final BackupHosts hosts;
-    private final RemoteMigrationRunner runner;
 
     public RemoteMigrationOperations(BackupHosts hosts) {
         this.hosts = hosts;
-        this.runner = new RemoteMigrationRunner(hosts);
     }
 
     @Override
     public Plan plan(BackupTarget db, String application, String version, StepLog log) {
-        JsonNode j = ok(runner.run(db, artifact(db, application, version), false, log), db, application, version);
-        return new Plan(RemoteMigrationRunner.names(j.path("all")), RemoteMigrationRunner.names(j.path("appliedBefore")),
-                RemoteMigrationRunner.names(j.path("pending")));
+        JsonNode j = ok(run(db, artifact(db, application, version), false, log), db, application, version);
+        return new Plan(names(j.path("all")), names(j.path("appliedBefore")), names(j.path("pending")));
     }
 
     @Override
     public List<String> migrate(BackupTarget db, String application, String version, StepLog log) {
-        WorkerResult r = runner.run(db, artifact(db, application, version), true, log);
+        WorkerResult r = run(db, artifact(db, application, version), true, log);
         String failed = r.json().path("failed").asText("");
         if (!r.ok() && !failed.isEmpty()) {
-            throw new MigrationFailedException(failed, RemoteMigrationRunner.names(r.json().path("applied")),
-                    r.error());
+            throw new MigrationFailedException(failed, names(r.json().path("applied")), r.error());
         }
-        return RemoteMigrationRunner.names(ok(r, db, application, version).path("applied"));
+        return names(ok(r, db, application, version).path("applied"));
+    }
+
+    /** Runs workers/db-migrate.sh for the database on its host; {@code apply=false} only plans. */
+    private WorkerResult run(BackupTarget db, String artifact, boolean apply, StepLog log) {
+        if (!db.isDatabase()) {
+            throw new IllegalArgumentException(db.name() + " is not a database");
+        }
+        try (BackupHosts.Session s = hosts.open(db, log)) {
+            List<String> args = new ArrayList<>(List.of("--kind", db.kind(), "--database", db.database().database(),
+                    "--artifact", artifact));
+            args.addAll(DatabaseArgs.connection(db.database(), s.credentialsFile(db.database())));
+            if (!apply) {
+                args.add("--plan");
+            }
+            return s.worker("db-migrate.sh", args, hosts.properties().getStepTimeout());
+        }
     }
 
     private static JsonNode ok(WorkerResult r, BackupTarget db, String application, String version) {
@@ -52,6 +65,12 @@ public class RemoteMigrationOperations implements MigrationOperations {
                     + " failed: " + (r.error() != null ? r.error() : "exit " + r.exitCode()));
         }
         return r.json();
+    }
+
+    private static List<String> names(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
     }
 
     /** {@code <artifact-store>/<app>-<version>.tar.gz}. */

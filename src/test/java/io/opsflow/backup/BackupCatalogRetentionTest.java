@@ -25,6 +25,13 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
+import io.opsflow.database.BackupCatalog;
+import io.opsflow.database.BackupEntry;
+import io.opsflow.database.DirectoryOffsiteStore;
+import io.opsflow.database.OffsiteStore;
+import io.opsflow.database.RestoreRecord;
+import io.opsflow.database.Sha256;
+
 /** The catalog, the directory offsite store and retention: exactly the expired copies go, files and rows together. */
 class BackupCatalogRetentionTest {
     static final Instant NOW = Instant.parse("2025-03-12T03:00:00Z"); // a Wednesday

@@ -32,6 +32,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.opsflow.database.BackupEntry;
+import io.opsflow.database.BackupProperties;
+import io.opsflow.database.BackupTargets;
+import io.opsflow.database.OffsiteStore;
+import io.opsflow.database.Sha256;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.runbook.RunbookInputException;
 import io.opsflow.testsupport.TestEngines;

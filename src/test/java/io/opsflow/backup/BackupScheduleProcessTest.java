@@ -28,6 +28,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.opsflow.database.BackupCatalog;
+import io.opsflow.database.BackupEntry;
+import io.opsflow.database.BackupProperties;
+import io.opsflow.database.BackupTargets;
+import io.opsflow.database.RestoreOperations;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.testsupport.TestEngines;
 

@@ -37,6 +37,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.mockito.InOrder;
 
+import io.opsflow.database.BackupCatalog;
+import io.opsflow.database.BackupEntry;
+import io.opsflow.database.BackupProperties;
+import io.opsflow.database.BackupTargets;
+import io.opsflow.database.ChecksumMismatchException;
+import io.opsflow.database.RestoreOperations;
+import io.opsflow.database.RestoreRecord;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.locks.RunbookLockedException;
 import io.opsflow.platform.runbook.RunbookInputException;

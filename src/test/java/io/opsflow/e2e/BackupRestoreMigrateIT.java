@@ -31,12 +31,12 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.opsflow.backup.BackupCatalog;
-import io.opsflow.backup.BackupEntry;
-import io.opsflow.backup.BackupProperties;
 import io.opsflow.backup.BackupSchedules;
-import io.opsflow.backup.BackupTargets;
-import io.opsflow.backup.OffsiteStore;
+import io.opsflow.database.BackupCatalog;
+import io.opsflow.database.BackupEntry;
+import io.opsflow.database.BackupProperties;
+import io.opsflow.database.BackupTargets;
+import io.opsflow.database.OffsiteStore;
 import io.opsflow.platform.environments.Environment;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.testsupport.RealComponent;

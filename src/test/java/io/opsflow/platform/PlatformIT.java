@@ -24,9 +24,9 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.opsflow.backup.BackupCatalog;
-import io.opsflow.backup.BackupEntry;
-import io.opsflow.backup.RestoreRecord;
+import io.opsflow.database.BackupCatalog;
+import io.opsflow.database.BackupEntry;
+import io.opsflow.database.RestoreRecord;
 import io.opsflow.platform.api.ServerPaths;
 import io.opsflow.testsupport.RestClient;
 

@@ -4,12 +4,11 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.backup.BackupOperations;
+import io.opsflow.database.BackupTargets;
+import io.opsflow.database.Vars;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
-
-import io.opsflow.backup.BackupOperations;
-import io.opsflow.backup.BackupTargets;
-import io.opsflow.backup.Vars;
 
 /** Removes the dump from the host's staging directory once it is offsite and recorded. */
 @Component("backupCleanupHost")

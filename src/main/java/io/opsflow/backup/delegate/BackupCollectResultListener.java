@@ -8,7 +8,7 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.ExecutionListener;
 import org.springframework.stereotype.Component;
 
-import io.opsflow.backup.Vars;
+import io.opsflow.database.Vars;
 
 /**
  * End listener of the per-target call activity: appends the child run's result (mapped to local variables by

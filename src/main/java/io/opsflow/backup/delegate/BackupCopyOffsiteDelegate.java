@@ -4,13 +4,12 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.backup.BackupOperations;
+import io.opsflow.database.BackupTargets;
+import io.opsflow.database.OffsiteStore;
+import io.opsflow.database.Vars;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
-
-import io.opsflow.backup.BackupOperations;
-import io.opsflow.backup.BackupTargets;
-import io.opsflow.backup.OffsiteStore;
-import io.opsflow.backup.Vars;
 
 /**
  * Copies the dump offsite. A copy whose bytes do not hash to the dump's SHA-256 is deleted and the step fails (the

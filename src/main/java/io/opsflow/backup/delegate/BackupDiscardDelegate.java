@@ -4,14 +4,13 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.backup.BackupOperations;
+import io.opsflow.database.BackupCatalog;
+import io.opsflow.database.BackupTargets;
+import io.opsflow.database.OffsiteStore;
+import io.opsflow.database.Vars;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
-
-import io.opsflow.backup.BackupCatalog;
-import io.opsflow.backup.BackupOperations;
-import io.opsflow.backup.BackupTargets;
-import io.opsflow.backup.OffsiteStore;
-import io.opsflow.backup.Vars;
 
 /**
  * A failed backup leaves nothing: deletes its offsite copy (unless the catalog has a row for it, which a failed run

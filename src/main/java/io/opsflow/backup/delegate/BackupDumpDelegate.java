@@ -4,13 +4,12 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.backup.BackupOperations;
+import io.opsflow.database.BackupTargets;
+import io.opsflow.database.Sha256;
+import io.opsflow.database.Vars;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
-
-import io.opsflow.backup.BackupOperations;
-import io.opsflow.backup.BackupTargets;
-import io.opsflow.backup.Sha256;
-import io.opsflow.backup.Vars;
 
 /** Dumps the target on its host (pg_dump -Fc, mysqldump --single-transaction, tar). */
 @Component("backupDump")

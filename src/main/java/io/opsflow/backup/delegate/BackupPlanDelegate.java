@@ -5,9 +5,9 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 import io.opsflow.backup.BackupIds;
-import io.opsflow.backup.BackupTarget;
-import io.opsflow.backup.BackupTargets;
-import io.opsflow.backup.Vars;
+import io.opsflow.database.BackupTarget;
+import io.opsflow.database.BackupTargets;
+import io.opsflow.database.Vars;
 
 /**
  * Decides the shape of the run: one target (this run backs it up: backup id, lock name, offsite key) or all targets

@@ -6,11 +6,11 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-import io.opsflow.backup.BackupCatalog;
-import io.opsflow.backup.BackupEntry;
-import io.opsflow.backup.BackupTargets;
-import io.opsflow.backup.OffsiteStore;
-import io.opsflow.backup.Vars;
+import io.opsflow.database.BackupCatalog;
+import io.opsflow.database.BackupEntry;
+import io.opsflow.database.BackupTargets;
+import io.opsflow.database.OffsiteStore;
+import io.opsflow.database.Vars;
 
 /** Writes the catalog row of the verified offsite copy (one INSERT; a retried step finds its row and does nothing). */
 @Component("backupRecord")

@@ -4,10 +4,10 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-import io.opsflow.backup.BackupProperties;
 import io.opsflow.backup.BackupRetention;
 import io.opsflow.backup.RetentionPolicy;
-import io.opsflow.backup.Vars;
+import io.opsflow.database.BackupProperties;
+import io.opsflow.database.Vars;
 
 /** Applies retention to the target just backed up: expired copies and their catalog rows go together. */
 @Component("backupRetention")

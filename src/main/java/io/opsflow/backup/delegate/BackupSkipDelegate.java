@@ -4,7 +4,7 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-import io.opsflow.backup.Vars;
+import io.opsflow.database.Vars;
 
 /** Another run is backing up the same target: this one ends SKIPPED and says which run holds the lock. */
 @Component("backupSkip")

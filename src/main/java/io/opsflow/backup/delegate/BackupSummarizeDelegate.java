@@ -8,7 +8,7 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-import io.opsflow.backup.Vars;
+import io.opsflow.database.Vars;
 
 /**
  * Outcome of an all-targets run from its children: FAILED if any target failed, SKIPPED if every target was skipped

@@ -5,8 +5,8 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-import io.opsflow.backup.OffsiteStore;
-import io.opsflow.backup.Vars;
+import io.opsflow.database.OffsiteStore;
+import io.opsflow.database.Vars;
 
 /** Reads the offsite copy back and checks its SHA-256; a copy that does not match is a failed backup (COPY_CORRUPT). */
 @Component("backupVerifyOffsite")

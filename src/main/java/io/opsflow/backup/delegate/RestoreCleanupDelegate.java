@@ -4,11 +4,10 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.database.RestoreOperations;
+import io.opsflow.database.Vars;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
-
-import io.opsflow.backup.RestoreOperations;
-import io.opsflow.backup.Vars;
 
 /** Removes the staged backup from the host. */
 @Component("restoreCleanup")

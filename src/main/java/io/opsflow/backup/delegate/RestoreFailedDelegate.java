@@ -6,11 +6,10 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.database.RestoreOperations;
+import io.opsflow.database.Vars;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
-
-import io.opsflow.backup.RestoreOperations;
-import io.opsflow.backup.Vars;
 
 /**
  * A restore that failed in a modelled way (checksum mismatch, does not verify, writers unhealthy): drops a scratch

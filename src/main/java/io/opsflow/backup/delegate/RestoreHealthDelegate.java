@@ -7,11 +7,10 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.database.RestoreOperations;
+import io.opsflow.database.Vars;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
-
-import io.opsflow.backup.RestoreOperations;
-import io.opsflow.backup.Vars;
 
 /** Health-checks the restarted writers (HEALTH_FAILED when one stays unhealthy). */
 @Component("restoreHealth")

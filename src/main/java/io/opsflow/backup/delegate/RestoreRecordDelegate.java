@@ -4,7 +4,7 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-import io.opsflow.backup.RestoreRecord;
+import io.opsflow.database.RestoreRecord;
 
 /** Records the successful restore or drill with its RTO (start of the run to verified/healthy) and RPO. */
 @Component("restoreRecord")

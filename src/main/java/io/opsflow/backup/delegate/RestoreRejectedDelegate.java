@@ -4,11 +4,11 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.database.RestoreOperations;
+import io.opsflow.database.Vars;
+import io.opsflow.database.delegate.BackupApprovalRejectedDelegate;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
-
-import io.opsflow.backup.RestoreOperations;
-import io.opsflow.backup.Vars;
 
 /** A rejected (or expired) restore: removes the staged backup from the host and sets the rejection reason. */
 @Component("restoreRejected")

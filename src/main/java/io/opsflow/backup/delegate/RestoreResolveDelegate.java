@@ -7,9 +7,9 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-import io.opsflow.backup.BackupEntry;
 import io.opsflow.backup.RestoreRunbook;
-import io.opsflow.backup.Vars;
+import io.opsflow.database.BackupEntry;
+import io.opsflow.database.Vars;
 
 /**
  * Looks the backup up in the catalog (resolving "latest"), keeps it with the run, and computes the RPO: the age of

@@ -5,12 +5,11 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.database.ChecksumMismatchException;
+import io.opsflow.database.OffsiteStore;
+import io.opsflow.database.RestoreOperations;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
-
-import io.opsflow.backup.ChecksumMismatchException;
-import io.opsflow.backup.OffsiteStore;
-import io.opsflow.backup.RestoreOperations;
 
 /**
  * Verifies the backup's SHA-256 offsite and on the host before anything is touched; a damaged or missing copy is

@@ -6,12 +6,12 @@ import java.time.Instant;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.springframework.stereotype.Component;
 
-import io.opsflow.backup.BackupCatalog;
-import io.opsflow.backup.BackupEntry;
-import io.opsflow.backup.BackupTarget;
-import io.opsflow.backup.BackupTargets;
-import io.opsflow.backup.RestoreRecord;
-import io.opsflow.backup.Vars;
+import io.opsflow.database.BackupCatalog;
+import io.opsflow.database.BackupEntry;
+import io.opsflow.database.BackupTarget;
+import io.opsflow.database.BackupTargets;
+import io.opsflow.database.RestoreRecord;
+import io.opsflow.database.Vars;
 
 /** What the restore delegates share: the run's backup and target, and recording the run in the catalog. */
 @Component

@@ -7,10 +7,10 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-import io.opsflow.backup.BackupEntry;
-import io.opsflow.backup.RestoreOperations;
-import io.opsflow.backup.RestoreVerification;
-import io.opsflow.backup.Vars;
+import io.opsflow.database.BackupEntry;
+import io.opsflow.database.RestoreOperations;
+import io.opsflow.database.RestoreVerification;
+import io.opsflow.database.Vars;
 
 /**
  * Compares what the restore produced (tables, row counts and the schema fingerprint, counted in the restored

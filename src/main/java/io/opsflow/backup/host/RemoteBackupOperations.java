@@ -13,8 +13,10 @@ import org.springframework.stereotype.Component;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.opsflow.backup.BackupOperations;
-import io.opsflow.backup.BackupTarget;
-import io.opsflow.backup.OffsiteStore;
+import io.opsflow.database.BackupTarget;
+import io.opsflow.database.OffsiteStore;
+import io.opsflow.database.host.BackupHosts;
+import io.opsflow.database.host.DatabaseArgs;
 import io.opsflow.step.exec.StepLog;
 
 /**
@@ -22,11 +24,11 @@ import io.opsflow.step.exec.StepLog;
  * or dir-archive.sh into the host's staging directory, then a streaming SFTP copy into the offsite store.
  */
 @Component
-public class RemoteBackupOperations implements BackupOperations {
+class RemoteBackupOperations implements BackupOperations {
     private final BackupHosts hosts;
     private final OffsiteStore store;
 
-    public RemoteBackupOperations(BackupHosts hosts, OffsiteStore store) {
+    RemoteBackupOperations(BackupHosts hosts, OffsiteStore store) {
         this.hosts = hosts;
         this.store = store;
     }

@@ -4,7 +4,7 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-import io.opsflow.backup.Vars;
+import io.opsflow.database.Vars;
 
 /** No fresh backup, no migration: says why (the backup was skipped or failed, or a backup started meanwhile). */
 @Component("migrationBackupFailed")

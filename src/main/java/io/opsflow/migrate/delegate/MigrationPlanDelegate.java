@@ -4,13 +4,13 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.database.BackupTarget;
+import io.opsflow.database.BackupTargets;
+import io.opsflow.database.Vars;
+import io.opsflow.migrate.MigrationDatabases;
+import io.opsflow.migrate.MigrationOperations;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
-
-import io.opsflow.backup.BackupTarget;
-import io.opsflow.backup.BackupTargets;
-import io.opsflow.backup.Vars;
-import io.opsflow.migrate.MigrationOperations;
 
 /** Lists the release's pending migrations: the evidence for the approver and the work of the run. */
 @Component("migrationPlan")
@@ -29,7 +29,7 @@ public class MigrationPlanDelegate implements JavaDelegate {
     public void execute(DelegateExecution ex) {
         try (StepLog log = logs.forExecution(ex)) {
             String env = Vars.str(ex, "environment");
-            BackupTarget db = targets.databaseOf(env, Vars.str(ex, "application"));
+            BackupTarget db = MigrationDatabases.of(targets, env, Vars.str(ex, "application"));
             MigrationOperations.Plan plan = ops.plan(db, Vars.str(ex, "application"), Vars.str(ex, "version"), log);
             ex.setVariable("migrationDatabase", db.name());
             ex.setVariable("lockName", "backup:" + env + "/" + db.name());

@@ -7,13 +7,13 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-import io.opsflow.backup.BackupCatalog;
-import io.opsflow.backup.BackupEntry;
-import io.opsflow.backup.BackupTarget;
-import io.opsflow.backup.BackupTargets;
-import io.opsflow.backup.RestoreOperations;
-import io.opsflow.backup.RestoreVerification;
-import io.opsflow.backup.Vars;
+import io.opsflow.database.BackupCatalog;
+import io.opsflow.database.BackupEntry;
+import io.opsflow.database.BackupTarget;
+import io.opsflow.database.BackupTargets;
+import io.opsflow.database.RestoreOperations;
+import io.opsflow.database.RestoreVerification;
+import io.opsflow.database.Vars;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 

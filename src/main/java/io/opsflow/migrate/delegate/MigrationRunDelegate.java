@@ -5,13 +5,12 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-import io.opsflow.step.exec.StepLog;
-import io.opsflow.step.exec.StepLogs;
-
-import io.opsflow.backup.BackupTargets;
-import io.opsflow.backup.Vars;
+import io.opsflow.database.BackupTargets;
+import io.opsflow.database.Vars;
 import io.opsflow.migrate.MigrationFailedException;
 import io.opsflow.migrate.MigrationOperations;
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
 
 /** Runs the pending migrations; a failing one is MIGRATION_FAILED (the run restores the pre-migration backup). */
 @Component("migrationRun")

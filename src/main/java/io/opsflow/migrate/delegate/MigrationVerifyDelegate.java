@@ -5,12 +5,11 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.database.BackupTargets;
+import io.opsflow.database.Vars;
+import io.opsflow.migrate.MigrationOperations;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
-
-import io.opsflow.backup.BackupTargets;
-import io.opsflow.backup.Vars;
-import io.opsflow.migrate.MigrationOperations;
 
 /** After the run no migration of the release may be pending (VERIFY_FAILED otherwise). */
 @Component("migrationVerify")

@@ -1,4 +1,4 @@
-package io.opsflow.backup;
+package io.opsflow.database;
 
 /** A backup copy does not match the SHA-256 recorded in the catalog: it must not be restored. */
 public class ChecksumMismatchException extends RuntimeException {

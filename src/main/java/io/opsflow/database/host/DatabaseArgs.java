@@ -1,4 +1,4 @@
-package io.opsflow.backup.host;
+package io.opsflow.database.host;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -8,11 +8,14 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.opsflow.backup.BackupTarget;
+import io.opsflow.database.BackupTarget;
 import io.opsflow.platform.environments.Environment;
 
-/** Arguments of the db-* workers for a configured database, and reading their JSON results. */
-final class DatabaseArgs {
+/**
+ * Arguments of the db-* workers for a configured database, and reading their JSON results: shared by the dumps
+ * (backup), the restores and the migrations (db-migrate.sh).
+ */
+public final class DatabaseArgs {
     /** Schema fingerprint recorded at backup time and compared after a restore (one SELECT, no ';'). */
     static final String PG_SCHEMA = "SELECT md5(coalesce(string_agg(table_schema || '.' || table_name || '.' "
             + "|| column_name || ':' || data_type || ':' || is_nullable, ',' ORDER BY table_schema, table_name, "
@@ -28,7 +31,7 @@ final class DatabaseArgs {
     }
 
     /** --host --port --user and the credentials file option of the db workers. */
-    static List<String> connection(Environment.Database db, String credentialsFile) {
+    public static List<String> connection(Environment.Database db, String credentialsFile) {
         List<String> a = new ArrayList<>(List.of("--host", db.host(), "--port", String.valueOf(db.port()), "--user",
                 db.user()));
         if (credentialsFile != null) {
@@ -38,7 +41,8 @@ final class DatabaseArgs {
         return a;
     }
 
-    static String schemaQuery(String kind) {
+    /** The schema fingerprint query ({@code --verify-query}) for a database kind: the same at dump and at restore. */
+    public static String schemaQuery(String kind) {
         return BackupTarget.POSTGRES.equals(kind) ? PG_SCHEMA : MY_SCHEMA;
     }
 
@@ -48,7 +52,8 @@ final class DatabaseArgs {
         return base + SCRATCH_SUFFIX;
     }
 
-    static Map<String, Long> counts(JsonNode json) {
+    /** The worker result's {@code rowCounts} (table → rows). */
+    public static Map<String, Long> counts(JsonNode json) {
         Map<String, Long> out = new LinkedHashMap<>();
         JsonNode c = json.path("rowCounts");
         for (Iterator<Map.Entry<String, JsonNode>> it = c.fields(); it.hasNext(); ) {
@@ -58,14 +63,9 @@ final class DatabaseArgs {
         return out;
     }
 
-    static String text(JsonNode json, String field) {
+    /** A text field of a worker result, null when absent or null. */
+    public static String text(JsonNode json, String field) {
         JsonNode v = json.get(field);
         return v == null || v.isNull() ? null : v.asText();
-    }
-
-    static List<String> names(JsonNode array) {
-        List<String> out = new ArrayList<>();
-        array.forEach(n -> out.add(n.asText()));
-        return out;
     }
 }

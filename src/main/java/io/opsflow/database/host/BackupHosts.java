@@ -1,4 +1,4 @@
-package io.opsflow.backup.host;
+package io.opsflow.database.host;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,9 +15,9 @@ import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.opsflow.backup.BackupProperties;
-import io.opsflow.backup.BackupTarget;
-import io.opsflow.backup.BackupTargets;
+import io.opsflow.database.BackupProperties;
+import io.opsflow.database.BackupTarget;
+import io.opsflow.database.BackupTargets;
 import io.opsflow.platform.environments.Environment;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.environments.HostConfig;

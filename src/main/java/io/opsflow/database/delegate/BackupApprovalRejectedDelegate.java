@@ -1,12 +1,15 @@
-package io.opsflow.backup.delegate;
+package io.opsflow.database.delegate;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-import io.opsflow.backup.Vars;
+import io.opsflow.database.Vars;
 
-/** Sets {@code rejectionReason} of a rejected approval (the approver's comment) unless the deadline set it. */
+/**
+ * Sets {@code rejectionReason} of a rejected approval (restore, migrate-database: the approver's comment) unless the
+ * deadline set it.
+ */
 @Component("backupApprovalRejected")
 public class BackupApprovalRejectedDelegate implements JavaDelegate {
     @Override
@@ -14,7 +17,8 @@ public class BackupApprovalRejectedDelegate implements JavaDelegate {
         reason(ex);
     }
 
-    static void reason(DelegateExecution ex) {
+    /** Used by the restore's rejection step too. */
+    public static void reason(DelegateExecution ex) {
         if (Vars.opt(ex, "rejectionReason") != null) {
             return;
         }

@@ -1,4 +1,4 @@
-package io.opsflow.backup;
+package io.opsflow.database;
 
 import java.time.Instant;
 import java.util.ArrayList;

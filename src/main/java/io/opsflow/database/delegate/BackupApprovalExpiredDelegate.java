@@ -1,10 +1,10 @@
-package io.opsflow.backup.delegate;
+package io.opsflow.database.delegate;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-/** The approval deadline passed: the run ends REJECTED with that reason. */
+/** The approval deadline passed (restore, migrate-database): the run ends REJECTED with that reason. */
 @Component("backupApprovalExpired")
 public class BackupApprovalExpiredDelegate implements JavaDelegate {
     @Override

@@ -1,4 +1,4 @@
-package io.opsflow.backup.delegate;
+package io.opsflow.database.delegate;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -6,7 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
-/** Reminder while an approval (restore, migration) waits: counts reminders and logs who is waited for. */
+/** Reminder while an approval (restore, migrate-database) waits: counts reminders and logs who is waited for. */
 @Component("backupApprovalReminder")
 public class BackupApprovalReminderDelegate implements JavaDelegate {
     private static final Logger LOG = LoggerFactory.getLogger(BackupApprovalReminderDelegate.class);

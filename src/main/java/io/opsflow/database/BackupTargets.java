@@ -1,4 +1,4 @@
-package io.opsflow.backup;
+package io.opsflow.database;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,9 +11,10 @@ import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.environments.HostConfig;
 
 /**
- * What can be backed up in an environment: its configured databases ({@code opsflow.environments.<env>.databases})
- * and directories ({@code opsflow.backup.environments.<env>.directories}). Resolved at call time, because hosts
- * change at run time (sandbox, provisioning).
+ * What can be backed up, restored and migrated in an environment: its configured databases
+ * ({@code opsflow.environments.<env>.databases}) and directories
+ * ({@code opsflow.backup.environments.<env>.directories}). Resolved at call time, because hosts change at run time
+ * (sandbox, provisioning).
  */
 @Component
 public class BackupTargets {
@@ -85,38 +86,5 @@ public class BackupTargets {
     /** Applications whose instances write the target (stopped while it is restored). */
     public List<String> writers(String env, String target) {
         return List.copyOf(props.environment(env).getWriters().getOrDefault(target, List.of()));
-    }
-
-    /** Database target an application's migrations go to: configured, else one named like the app, else the only one. */
-    public BackupTarget databaseOf(String env, String application) {
-        Environment e = environments.get(env);
-        BackupProperties.Application app = props.getApplications().get(application);
-        if (app != null && app.getDatabase() != null) {
-            return find(env, app.getDatabase()).filter(BackupTarget::isDatabase)
-                    .orElseThrow(() -> new IllegalStateException("application '" + application + "' uses database '"
-                            + app.getDatabase() + "' (opsflow.backup.applications." + application
-                            + ".database) but environment '" + env + "' has no such database; configured: "
-                            + e.databases().stream().map(Environment.Database::name).toList()));
-        }
-        Optional<BackupTarget> byName = find(env, application).filter(BackupTarget::isDatabase);
-        if (byName.isPresent()) {
-            return byName.get();
-        }
-        if (e.databases().size() == 1) {
-            return find(env, e.databases().get(0).name()).orElseThrow();
-        }
-        throw new IllegalStateException("cannot tell which database of environment '" + env + "' application '"
-                + application + "' uses: " + (e.databases().isEmpty() ? "none is configured (opsflow.environments."
-                + env + ".databases)" : "configure opsflow.backup.applications." + application + ".database (one of "
-                + e.databases().stream().map(Environment.Database::name).toList() + ")"));
-    }
-
-    /** The drill's target: configured, else the first database. */
-    public Optional<String> drillTarget(String env) {
-        String t = props.environment(env).getDrillTarget();
-        if (t != null) {
-            return Optional.of(t);
-        }
-        return environments.get(env).databases().stream().map(Environment.Database::name).findFirst();
     }
 }

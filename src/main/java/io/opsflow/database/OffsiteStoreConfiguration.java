@@ -1,15 +1,15 @@
-package io.opsflow.backup;
+package io.opsflow.database;
 
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /** The offsite store chosen by {@code opsflow.backup.offsite.kind} (today: directory). */
 @Configuration
-public class BackupConfiguration {
+class OffsiteStoreConfiguration {
 
     @Bean
-    public OffsiteStore offsiteStore(BackupProperties props,
-                                     @org.springframework.beans.factory.annotation.Value("${opsflow.var-dir:var}") String varDir) {
+    public OffsiteStore offsiteStore(BackupProperties props, @Value("${opsflow.var-dir:var}") String varDir) {
         if (!"directory".equals(props.getOffsite().getKind())) {
             throw new IllegalStateException("opsflow.backup.offsite.kind '" + props.getOffsite().getKind()
                     + "' is not supported (supported: directory)");

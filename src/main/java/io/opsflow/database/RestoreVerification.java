@@ -1,4 +1,4 @@
-package io.opsflow.backup;
+package io.opsflow.database;
 
 import java.util.ArrayList;
 import java.util.List;

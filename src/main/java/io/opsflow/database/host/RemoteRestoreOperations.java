@@ -1,4 +1,4 @@
-package io.opsflow.backup.host;
+package io.opsflow.database.host;
 
 import java.io.InputStream;
 import java.io.IOException;
@@ -11,11 +11,11 @@ import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.opsflow.backup.BackupEntry;
-import io.opsflow.backup.BackupTarget;
-import io.opsflow.backup.ChecksumMismatchException;
-import io.opsflow.backup.OffsiteStore;
-import io.opsflow.backup.RestoreOperations;
+import io.opsflow.database.BackupEntry;
+import io.opsflow.database.BackupTarget;
+import io.opsflow.database.ChecksumMismatchException;
+import io.opsflow.database.OffsiteStore;
+import io.opsflow.database.RestoreOperations;
 import io.opsflow.platform.environments.Environment;
 import io.opsflow.platform.environments.HostConfig;
 import io.opsflow.step.exec.StepLog;

@@ -1,4 +1,4 @@
-package io.opsflow.backup;
+package io.opsflow.database;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

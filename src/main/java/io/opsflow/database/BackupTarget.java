@@ -1,4 +1,4 @@
-package io.opsflow.backup;
+package io.opsflow.database;
 
 import io.opsflow.platform.environments.Environment;
 import io.opsflow.platform.environments.HostConfig;
