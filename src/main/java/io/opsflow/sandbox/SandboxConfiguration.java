@@ -4,8 +4,10 @@ import java.nio.file.Path;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Profile;
 import org.springframework.core.env.Environment;
 
@@ -16,11 +18,24 @@ import io.opsflow.step.ssh.WorkerScripts;
 /**
  * Creates the sandbox fleet when {@code opsflow.sandbox.enabled=true}, never in the {@code prod} profile. The fleet is
  * a {@link org.springframework.context.SmartLifecycle}: it starts with the application context and stops with it.
+ * <p>
+ * Every sandbox-only bean is registered here and nowhere else, so none exists in {@code prod}: its settings
+ * ({@link SandboxProperties}), the fleet, its databases, and its {@code provision.FleetProvisioner}
+ * ({@link SandboxFleetProvisioner}). Nothing in the sandbox package is a {@code @Component} or a
+ * {@code @ConfigurationProperties} class, which the application's scans would register in every profile.
  */
 @Configuration(proxyBeanMethods = false)
 @Profile("!prod")
 @ConditionalOnProperty(prefix = "opsflow.sandbox", name = "enabled", havingValue = "true")
+@Import(SandboxFleetProvisioner.class)
 public class SandboxConfiguration {
+
+    /** {@code opsflow.sandbox.*}. */
+    @Bean
+    @ConfigurationProperties(prefix = "opsflow.sandbox")
+    public SandboxProperties sandboxProperties() {
+        return new SandboxProperties();
+    }
 
     @Bean
     public SandboxFleet sandboxFleet(SandboxProperties props, Environment springEnv, CommandRunner runner,

@@ -5,13 +5,12 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.springframework.boot.context.properties.ConfigurationProperties;
-
 /**
  * {@code opsflow.sandbox.*}: the local fleet of simulated hosts (development and end-to-end tests only; the
- * {@code prod} profile never creates it).
+ * {@code prod} profile never creates it). Bound by {@link SandboxConfiguration#sandboxProperties()}, so it is a bean
+ * only where the fleet is (not a {@code @ConfigurationProperties} class the application's scan would register in every
+ * profile).
  */
-@ConfigurationProperties(prefix = "opsflow.sandbox")
 public class SandboxProperties {
     /** Starts the fleet with the application. */
     private boolean enabled = false;

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -18,11 +19,21 @@ import io.opsflow.step.exec.CommandRunner;
 class SandboxConfigurationTest {
 
     @Configuration(proxyBeanMethods = false)
-    @EnableConfigurationProperties(SandboxProperties.class)
     static class Base {
         @Bean
         CommandRunner commandRunner() {
             return new CommandRunner();
+        }
+    }
+
+    /** The settings bound as the configuration binds them, without the fleet (which would start). */
+    @Configuration(proxyBeanMethods = false)
+    @EnableConfigurationProperties // the binding post-processor, which Spring Boot's auto-configuration registers
+    static class PropertiesOnly {
+        @Bean
+        @ConfigurationProperties(prefix = "opsflow.sandbox")
+        SandboxProperties sandboxProperties() {
+            return new SandboxConfiguration().sandboxProperties();
         }
     }
 
@@ -31,9 +42,11 @@ class SandboxConfigurationTest {
 
     @Test
     void absentUnlessEnabled() {
-        runner.run(ctx -> assertThat(ctx).doesNotHaveBean(SandboxFleet.class));
+        runner.run(ctx -> assertThat(ctx).doesNotHaveBean(SandboxFleet.class)
+                .doesNotHaveBean(SandboxFleetProvisioner.class).doesNotHaveBean(SandboxProperties.class));
         runner.withPropertyValues("opsflow.sandbox.enabled=false")
-                .run(ctx -> assertThat(ctx).doesNotHaveBean(SandboxFleet.class));
+                .run(ctx -> assertThat(ctx).doesNotHaveBean(SandboxFleet.class)
+                        .doesNotHaveBean(SandboxFleetProvisioner.class).doesNotHaveBean(SandboxProperties.class));
     }
 
     @TempDir
@@ -46,12 +59,16 @@ class SandboxConfigurationTest {
                 .run(ctx -> {
                     assertThat(ctx).hasNotFailed();
                     assertThat(ctx).doesNotHaveBean(SandboxFleet.class);
+                    assertThat(ctx).doesNotHaveBean(SandboxDatabases.class);
+                    assertThat(ctx).doesNotHaveBean(SandboxFleetProvisioner.class);
+                    assertThat(ctx).doesNotHaveBean(SandboxProperties.class);
                 });
     }
 
     @Test
     void bindsItsProperties() {
-        runner.withPropertyValues("opsflow.sandbox.port-range-start=31000", "opsflow.sandbox.environments.staging.hosts=4",
+        new ApplicationContextRunner().withUserConfiguration(PropertiesOnly.class)
+                .withPropertyValues("opsflow.sandbox.port-range-start=31000", "opsflow.sandbox.environments.staging.hosts=4",
                         "opsflow.sandbox.environments.qa.hosts=1", "opsflow.sandbox.environments.qa.lb-port=18080",
                         "opsflow.sandbox.health-check-interval=250ms")
                 .run(ctx -> {

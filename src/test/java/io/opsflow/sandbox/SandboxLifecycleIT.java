@@ -20,6 +20,7 @@ import org.springframework.context.annotation.Configuration;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.environments.EnvironmentsProperties;
 import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.provision.FleetProvisioner;
 import io.opsflow.step.exec.CommandRunner;
 import io.opsflow.step.ssh.SshConnections;
 import io.opsflow.step.ssh.WorkerScripts;
@@ -30,7 +31,7 @@ class SandboxLifecycleIT {
     Path tmp;
 
     @Configuration(proxyBeanMethods = false)
-    @EnableConfigurationProperties({SandboxProperties.class, EnvironmentsProperties.class})
+    @EnableConfigurationProperties(EnvironmentsProperties.class)
     static class Beans {
         @Bean
         CommandRunner commandRunner() {
@@ -81,6 +82,11 @@ class SandboxLifecycleIT {
                     assertThat(envs.get("production").ssh().keyRef()).isEqualTo(fleet.keyRef());
                     assertThat(envs.get("production").loadBalancer().url())
                             .isEqualTo(fleet.loadBalancer("production").url());
+                    // the configuration registers the sandbox's provisioner, which takes the fleet's environments
+                    assertThat(ctx).hasSingleBean(SandboxFleetProvisioner.class);
+                    assertThat(ctx.getBeanProvider(FleetProvisioner.class).orderedStream().findFirst()).get()
+                            .isInstanceOf(SandboxFleetProvisioner.class)
+                            .satisfies(p -> assertThat(p.handles("staging")).isTrue());
                 });
         assertThatThrownBy(() -> new Socket("127.0.0.1", seen[0].get(0).sshPort()).close())
                 .isInstanceOf(IOException.class);

@@ -1,4 +1,4 @@
-package io.opsflow.provision;
+package io.opsflow.sandbox;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,12 +11,11 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.stereotype.Component;
 
 import io.opsflow.platform.environments.Environment;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.environments.HostConfig;
-import io.opsflow.sandbox.SandboxFleet;
+import io.opsflow.provision.FleetProvisioner;
 import io.opsflow.scale.FleetWorkers;
 import io.opsflow.step.exec.StepLogs;
 
@@ -26,11 +25,11 @@ import io.opsflow.step.exec.StepLogs;
  * hosts are started ({@link SandboxFleet#addHost}: SSH server, known_hosts, inventory, registry), surplus hosts go
  * highest number first, as Terraform's {@code count} drops trailing indexes (their application instances are
  * deregistered from the load balancer and stopped first, then {@link SandboxFleet#removeHost}). Only active when the
- * sandbox fleet runs; real environments fall through to {@link RegistryFleetProvisioner}.
+ * sandbox fleet runs; real environments fall through to {@code provision.RegistryFleetProvisioner}. A bean only where
+ * the sandbox is: {@link SandboxConfiguration} imports it, so it never exists in the {@code prod} profile.
  */
-@Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
-public class SandboxFleetProvisioner implements FleetProvisioner {
+class SandboxFleetProvisioner implements FleetProvisioner {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxFleetProvisioner.class);
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(1);
 
