@@ -31,6 +31,8 @@ umask 077
 
 # @include lib/db.sh
 
+# @include lib/output.sh
+
 # @include lib/my.sh
 
 database="" output="" host="" port="" user="" defaults_file="" verify_query="" verify_set=false
@@ -43,20 +45,15 @@ while (($#)); do
     --user) need_value "$@"; user=$2; shift 2 ;;
     --defaults-file) need_value "$@"; defaults_file=$2; shift 2 ;;
     --verify-query) need_value "$@"; verify_query=$2; verify_set=true; shift 2 ;;
-    -h | --help) usage; emit ok b true usage s "see the header of $SCRIPT"; exit 0 ;;
-    *) usage_error "unknown argument: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
 done
 
 is_dbname "$database" || usage_error "invalid --database (expected ^[A-Za-z_][A-Za-z0-9_-]{0,62}\$): $database"
-is_path "$output" || usage_error "invalid --output (absolute path without '..' expected): $output"
-[[ $output != */ ]] || usage_error "--output must name a file: $output"
-[[ -z $host ]] || is_host "$host" || usage_error "invalid --host: $host"
-[[ -z $port ]] || is_port "$port" || usage_error "invalid --port (1-65535 expected): $port"
-[[ -z $user ]] || is_dbuser "$user" || usage_error "invalid --user: $user"
+output_arg
+client_args
 [[ -z $defaults_file ]] || is_path "$defaults_file" || usage_error "invalid --defaults-file (absolute path expected): $defaults_file"
-[[ $verify_set == false ]] || is_query "$verify_query" ||
-  usage_error "invalid --verify-query (one SELECT/WITH query without ';', '\\' or control characters)"
+verify_arg
 [[ ! -d $output ]] || fail 1 "--output $output is a directory"
 
 my_setup
@@ -70,10 +67,7 @@ my_counts "$database" "$work/counts" "$work/verify" 2>"$work/err" || {
   fail 1 "cannot read database $database: $(tr -s '\n ' ' ' <"$work/err" | head -c 500 | sed 's/ *$//')" database s "$database"
 }
 
-outdir=${output%/*}
-mkdir -p -- "${outdir:-/}"
-partial=$(mktemp "$output.partial-XXXXXX")
-cleanup_add "$partial"
+open_partial
 format=sql
 dump=(mysqldump "${my_opts[@]}" --single-transaction --quick --routines --triggers --hex-blob --no-tablespaces
   --default-character-set=utf8mb4 --add-drop-table "$database")

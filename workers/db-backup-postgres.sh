@@ -27,6 +27,8 @@ umask 077
 
 # @include lib/db.sh
 
+# @include lib/output.sh
+
 # @include lib/pg.sh
 
 database="" output="" host="" port="" user="" passfile="" verify_query="" verify_set=false
@@ -39,29 +41,21 @@ while (($#)); do
     --user) need_value "$@"; user=$2; shift 2 ;;
     --passfile) need_value "$@"; passfile=$2; shift 2 ;;
     --verify-query) need_value "$@"; verify_query=$2; verify_set=true; shift 2 ;;
-    -h | --help) usage; emit ok b true usage s "see the header of $SCRIPT"; exit 0 ;;
-    *) usage_error "unknown argument: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
 done
 
 is_dbname "$database" || usage_error "invalid --database (expected ^[A-Za-z_][A-Za-z0-9_-]{0,62}\$): $database"
-is_path "$output" || usage_error "invalid --output (absolute path without '..' expected): $output"
-[[ $output != */ ]] || usage_error "--output must name a file: $output"
-[[ -z $host ]] || is_host "$host" || usage_error "invalid --host: $host"
-[[ -z $port ]] || is_port "$port" || usage_error "invalid --port (1-65535 expected): $port"
-[[ -z $user ]] || is_dbuser "$user" || usage_error "invalid --user: $user"
+output_arg
+client_args
 [[ -z $passfile ]] || is_path "$passfile" || usage_error "invalid --passfile (absolute path expected): $passfile"
-[[ $verify_set == false ]] || is_query "$verify_query" ||
-  usage_error "invalid --verify-query (one SELECT/WITH query without ';', '\\' or control characters)"
+verify_arg
 [[ ! -d $output ]] || fail 1 "--output $output is a directory"
 
 pg_setup
 started=$(now_iso)
 start_ms=$(now_ms)
-outdir=${output%/*}
-mkdir -p -- "${outdir:-/}"
-partial=$(mktemp "$output.partial-XXXXXX")
-cleanup_add "$partial"
+open_partial
 work=$(mktemp -d "${TMPDIR:-/tmp}/db-backup-postgres.XXXXXX")
 cleanup_add "$work"
 mkfifo -- "$work/in" "$work/out"

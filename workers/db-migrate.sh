@@ -38,8 +38,10 @@ umask 077
 
 # @include lib/my.sh
 
+# @include lib/artifact.sh
+
 kind="" database="" artifact="" sha256="" host="" port="" user="" passfile="" defaults_file="" plan=false
-# referenced by the shared my block (my_counts), unused here
+# read by lib/my.sh (my_counts) and lib/db.sh (verify_arg), unused here
 verify_query="" verify_set=false
 while (($#)); do
   case $1 in
@@ -53,22 +55,15 @@ while (($#)); do
     --passfile) need_value "$@"; passfile=$2; shift 2 ;;
     --defaults-file) need_value "$@"; defaults_file=$2; shift 2 ;;
     --plan) plan=true; shift ;;
-    -h | --help) usage; emit ok b true usage s "see the header of $SCRIPT"; exit 0 ;;
-    *) usage_error "unknown argument: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
 done
 
 [[ $kind == postgres || $kind == mariadb ]] || usage_error "invalid --kind (postgres or mariadb expected): $kind"
 is_dbname "$database" || usage_error "invalid --database (expected ^[A-Za-z_][A-Za-z0-9_-]{0,62}\$): $database"
-if [[ $artifact == http://* || $artifact == https://* ]]; then
-  is_url "$artifact" || usage_error "invalid --artifact URL: $artifact"
-else
-  is_path "$artifact" || usage_error "invalid --artifact (absolute path or http(s) URL expected): $artifact"
-fi
+artifact_arg
 [[ -z $sha256 || $sha256 == auto ]] || is_sha256 "$sha256" || usage_error "invalid --sha256 (64 hex digits or auto)"
-[[ -z $host ]] || is_host "$host" || usage_error "invalid --host: $host"
-[[ -z $port ]] || is_port "$port" || usage_error "invalid --port (1-65535 expected): $port"
-[[ -z $user ]] || is_dbuser "$user" || usage_error "invalid --user: $user"
+client_args
 [[ -z $passfile ]] || is_path "$passfile" || usage_error "invalid --passfile (absolute path expected): $passfile"
 [[ -z $defaults_file ]] || is_path "$defaults_file" ||
   usage_error "invalid --defaults-file (absolute path expected): $defaults_file"
@@ -79,20 +74,6 @@ started=$(now_iso)
 start_ms=$(now_ms)
 work=$(mktemp -d "${TMPDIR:-/tmp}/db-migrate.XXXXXX")
 cleanup_add "$work"
-
-# fetch SOURCE DEST: copies a local file or downloads an http(s) URL
-fetch() {
-  case $1 in
-    http://* | https://*)
-      curl -fsSL --proto '=http,https' --retry 2 --connect-timeout 10 --max-time 900 -o "$2" "$1" ||
-        fail 1 "could not download $1"
-      ;;
-    *)
-      [[ -f $1 ]] || fail 1 "artifact $1 does not exist"
-      cp -- "$1" "$2"
-      ;;
-  esac
-}
 
 # json_names NAME...: ["a","b"]
 json_names() {
@@ -117,12 +98,9 @@ artifact_sha=$(file_sha256 "$work/artifact.tar.gz")
 if [[ -n $expected && ${expected,,} != "$artifact_sha" ]]; then
   fail 1 "checksum mismatch for $artifact: expected ${expected,,}, got $artifact_sha; nothing was migrated"
 fi
-tar -tzf "$work/artifact.tar.gz" >"$work/members" || fail 1 "$artifact is not a readable tar.gz"
+artifact_members "$work/artifact.tar.gz" "$work/members"
 migration_members=()
 while IFS= read -r member; do
-  if [[ $member == /* || "/$member/" == *"/../"* ]]; then
-    fail 1 "$artifact contains an unsafe member: $member"
-  fi
   case $member in
     migrations/ | ./migrations/) ;;
     migrations/* | ./migrations/*) migration_members+=("$member") ;;

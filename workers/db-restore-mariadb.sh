@@ -48,20 +48,16 @@ while (($#)); do
     --recreate) recreate=true; shift ;;
     --verify-query) need_value "$@"; verify_query=$2; verify_set=true; shift 2 ;;
     --drop-after) drop_after=true; shift ;;
-    -h | --help) usage; emit ok b true usage s "see the header of $SCRIPT"; exit 0 ;;
-    *) usage_error "unknown argument: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
 done
 
 is_dbname "$database" || usage_error "invalid --database (expected ^[A-Za-z_][A-Za-z0-9_-]{0,62}\$): $database"
 is_path "$input" || usage_error "invalid --input (absolute path without '..' expected): $input"
 [[ -z $sha256 ]] || is_sha256 "$sha256" || usage_error "invalid --sha256 (64 hex digits expected)"
-[[ -z $host ]] || is_host "$host" || usage_error "invalid --host: $host"
-[[ -z $port ]] || is_port "$port" || usage_error "invalid --port (1-65535 expected): $port"
-[[ -z $user ]] || is_dbuser "$user" || usage_error "invalid --user: $user"
+client_args
 [[ -z $defaults_file ]] || is_path "$defaults_file" || usage_error "invalid --defaults-file (absolute path expected): $defaults_file"
-[[ $verify_set == false ]] || is_query "$verify_query" ||
-  usage_error "invalid --verify-query (one SELECT/WITH query without ';', '\\' or control characters)"
+verify_arg
 case ${database,,} in
   mysql | information_schema | performance_schema | sys) usage_error "refusing to restore into system database $database" ;;
 esac

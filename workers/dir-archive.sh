@@ -22,20 +22,20 @@ umask 077
 
 # @include lib/common.sh
 
+# @include lib/output.sh
+
 source_dir="" output="" excludes=()
 while (($#)); do
   case $1 in
     --source) need_value "$@"; source_dir=$2; shift 2 ;;
     --output) need_value "$@"; output=$2; shift 2 ;;
     --exclude) need_value "$@"; excludes+=("$2"); shift 2 ;;
-    -h | --help) usage; emit ok b true usage s "see the header of $SCRIPT"; exit 0 ;;
-    *) usage_error "unknown argument: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
 done
 
 is_path "$source_dir" || usage_error "invalid --source (absolute path without '..' expected): $source_dir"
-is_path "$output" || usage_error "invalid --output (absolute path without '..' expected): $output"
-[[ $output != */ ]] || usage_error "--output must name a file: $output"
+output_arg
 source_dir=${source_dir%/}
 source_dir=${source_dir:-/}
 case "$output/" in
@@ -52,10 +52,7 @@ done
 
 started=$(now_iso)
 start_ms=$(now_ms)
-outdir=${output%/*}
-mkdir -p -- "${outdir:-/}"
-partial=$(mktemp "$output.partial-XXXXXX")
-cleanup_add "$partial"
+open_partial
 err=$(mktemp "${TMPDIR:-/tmp}/dir-archive.XXXXXX")
 cleanup_add "$err"
 if ! tar -C "$source_dir" --numeric-owner "${tar_excludes[@]}" -czf "$partial" . 2>"$err"; then
@@ -63,8 +60,7 @@ if ! tar -C "$source_dir" --numeric-owner "${tar_excludes[@]}" -czf "$partial" .
   fail 1 "archiving $source_dir failed: $(tr -s '\n ' ' ' <"$err" | head -c 500 | sed 's/ *$//')" source s "$source_dir"
 fi
 files=$(tar -tzf "$partial" | awk 'substr($0, length($0)) != "/" { n++ } END { print n + 0 }')
-chmod 600 -- "$partial"
-mv -f -- "$partial" "$output"
+publish "$partial" "$output"
 emit ok b true kind s files source s "$source_dir" file s "$output" size n "$(file_size "$output")" \
   sha256 s "$(file_sha256 "$output")" files n "$files" startedAt s "$started" finishedAt s "$(now_iso)" \
   durationMs n "$(($(now_ms) - start_ms))"

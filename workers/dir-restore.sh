@@ -30,8 +30,7 @@ while (($#)); do
     --target) need_value "$@"; target=$2; shift 2 ;;
     --sha256) need_value "$@"; sha256=$2; shift 2 ;;
     --mode) need_value "$@"; mode=$2; shift 2 ;;
-    -h | --help) usage; emit ok b true usage s "see the header of $SCRIPT"; exit 0 ;;
-    *) usage_error "unknown argument: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
 done
 

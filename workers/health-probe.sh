@@ -32,8 +32,7 @@ while (($#)); do
     --interval) need_value "$@"; interval=$2; shift 2 ;;
     --timeout) need_value "$@"; timeout=$2; shift 2 ;;
     --expect-body) need_value "$@"; expect_body=$2; expect_body_set=true; shift 2 ;;
-    -h | --help) usage; emit ok b true usage s "see the header of $SCRIPT"; exit 0 ;;
-    *) usage_error "unknown argument: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
 done
 

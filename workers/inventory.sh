@@ -31,13 +31,11 @@ while (($#)); do
   case $1 in
     --root) need_value "$@"; root=$2; shift 2 ;;
     --no-health) probe_health=false; shift ;;
-    -h | --help) usage; emit ok b true usage s "see the header of $SCRIPT"; exit 0 ;;
-    *) usage_error "unknown argument: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
 done
 
-root=$(expand_home "${root:-"~"}")
-is_path "$root" || usage_error "invalid --root (absolute path without '..' expected): $root"
+root_arg
 [[ -d $root ]] || fail 1 "root directory $root does not exist"
 
 # instance_json: one instance ($app, $instance, $instdir) as a JSON object

@@ -41,13 +41,8 @@ while (($#)); do
     --wait-healthy) need_value "$@"; wait_healthy=$2; shift 2 ;;
     --wait-idle) need_value "$@"; wait_idle=$2; shift 2 ;;
     --timeout) need_value "$@"; lb_timeout=$2; shift 2 ;;
-    add | remove | drain | undrain | status)
-      [[ -z $action ]] || usage_error "only one action expected, got $action and $1"
-      action=$1
-      shift
-      ;;
-    -h | --help) usage; emit ok b true usage s "see the header of $SCRIPT"; exit 0 ;;
-    *) usage_error "unknown argument: $1" ;;
+    add | remove | drain | undrain | status) one_action "$1"; shift ;;
+    *) help_or_unknown "$1" ;;
   esac
 done
 

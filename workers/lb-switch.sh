@@ -30,8 +30,7 @@ while (($#)); do
     --to) need_value "$@"; to=$2; shift 2 ;;
     --force) force=true; shift ;;
     --timeout) need_value "$@"; lb_timeout=$2; shift 2 ;;
-    -h | --help) usage; emit ok b true usage s "see the header of $SCRIPT"; exit 0 ;;
-    *) usage_error "unknown argument: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
 done
 

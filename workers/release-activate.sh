@@ -34,13 +34,13 @@ umask 022
 
 # @include lib/service.sh
 
+# @include lib/artifact.sh
+
 root="" app="" instance="" version="" artifact="" port="" sha256="" health_path=/health health_timeout=20
 stop_timeout=10 bind="" bind_set=false
 while (($#)); do
   case $1 in
-    --root) need_value "$@"; root=$2; shift 2 ;;
-    --app) need_value "$@"; app=$2; shift 2 ;;
-    --instance) need_value "$@"; instance=$2; shift 2 ;;
+    --root | --app | --instance) instance_option "$@"; shift 2 ;;
     --version) need_value "$@"; version=$2; shift 2 ;;
     --artifact) need_value "$@"; artifact=$2; shift 2 ;;
     --port) need_value "$@"; port=$2; shift 2 ;;
@@ -49,22 +49,14 @@ while (($#)); do
     --health-timeout) need_value "$@"; health_timeout=$2; shift 2 ;;
     --stop-timeout) need_value "$@"; stop_timeout=$2; shift 2 ;;
     --bind) need_value "$@"; bind=$2; bind_set=true; shift 2 ;;
-    -h | --help) usage; emit ok b true usage s "see the header of $SCRIPT"; exit 0 ;;
-    *) usage_error "unknown argument: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
 done
 
-root=$(expand_home "${root:-"~"}")
-is_path "$root" || usage_error "invalid --root (absolute path without '..' expected): $root"
-is_name "$app" || usage_error "invalid --app (expected ^[a-z0-9][a-z0-9-]{0,62}\$): $app"
-is_name "$instance" || usage_error "invalid --instance (expected ^[a-z0-9][a-z0-9-]{0,62}\$): $instance"
+instance_args
 is_version "$version" || usage_error "invalid --version (expected ^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}\$): $version"
 is_port "$port" || usage_error "invalid --port (1-65535 expected): $port"
-if [[ $artifact == http://* || $artifact == https://* ]]; then
-  is_url "$artifact" || usage_error "invalid --artifact URL: $artifact"
-else
-  is_path "$artifact" || usage_error "invalid --artifact (absolute path or http(s) URL expected): $artifact"
-fi
+artifact_arg
 [[ -z $sha256 || $sha256 == auto ]] || is_sha256 "$sha256" || usage_error "invalid --sha256 (64 hex digits or 'auto' expected)"
 [[ $health_path =~ ^/[A-Za-z0-9._~/-]{0,200}$ && "$health_path/" != *"/../"* ]] ||
   usage_error "invalid --health-path: $health_path"
@@ -77,25 +69,11 @@ appdir=$root/apps/$app
 instdir=$appdir/instances/$instance
 reldir=$appdir/releases/$version
 
-# fetch SOURCE DEST: copies a local file or downloads an http(s) URL
-fetch() {
-  case $1 in
-    http://* | https://*)
-      curl -fsSL --proto '=http,https' --retry 2 --connect-timeout 10 --max-time 900 -o "$2" "$1" ||
-        fail 1 "could not download $1"
-      ;;
-    *)
-      [[ -f $1 ]] || fail 1 "artifact $1 does not exist"
-      cp -- "$1" "$2"
-      ;;
-  esac
-}
-
 # install_release: makes releases/<version> exist; sets installed and artifact_sha
 installed=false
 artifact_sha=""
 install_release() {
-  local tmp expected="" member recorded
+  local tmp expected="" recorded
   if [[ $sha256 == auto ]]; then
     tmp=$(mktemp "${TMPDIR:-/tmp}/release-activate.XXXXXX")
     cleanup_add "$tmp"
@@ -125,12 +103,7 @@ install_release() {
     fail 1 "checksum mismatch for $artifact: expected $expected, got $artifact_sha" \
       app s "$app" instance s "$instance" version s "$version" sha256 s "$artifact_sha"
   fi
-  tar -tzf "$tmp/artifact.tar.gz" >"$tmp/members" || fail 1 "$artifact is not a readable tar.gz"
-  while IFS= read -r member; do
-    if [[ $member == /* || "/$member/" == *"/../"* ]]; then
-      fail 1 "$artifact contains an unsafe member: $member"
-    fi
-  done <"$tmp/members"
+  artifact_members "$tmp/artifact.tar.gz" "$tmp/members"
   mkdir -- "$tmp/release"
   tar -xzf "$tmp/artifact.tar.gz" -C "$tmp/release" --no-same-owner || fail 1 "could not extract $artifact"
   [[ -f $tmp/release/bin/$app && -x $tmp/release/bin/$app ]] || fail 1 "$artifact has no executable bin/$app"

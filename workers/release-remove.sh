@@ -28,20 +28,14 @@ umask 022
 root="" app="" instance="" version="" stop_timeout=10
 while (($#)); do
   case $1 in
-    --root) need_value "$@"; root=$2; shift 2 ;;
-    --app) need_value "$@"; app=$2; shift 2 ;;
-    --instance) need_value "$@"; instance=$2; shift 2 ;;
+    --root | --app | --instance) instance_option "$@"; shift 2 ;;
     --version) need_value "$@"; version=$2; shift 2 ;;
     --stop-timeout) need_value "$@"; stop_timeout=$2; shift 2 ;;
-    -h | --help) usage; emit ok b true usage s "see the header of $SCRIPT"; exit 0 ;;
-    *) usage_error "unknown argument: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
 done
 
-root=$(expand_home "${root:-"~"}")
-is_path "$root" || usage_error "invalid --root (absolute path without '..' expected): $root"
-is_name "$app" || usage_error "invalid --app (expected ^[a-z0-9][a-z0-9-]{0,62}\$): $app"
-is_name "$instance" || usage_error "invalid --instance (expected ^[a-z0-9][a-z0-9-]{0,62}\$): $instance"
+instance_args
 [[ -z $version ]] || is_version "$version" || usage_error "invalid --version (expected ^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}\$): $version"
 [[ $stop_timeout =~ ^[1-9][0-9]{0,3}$ ]] || usage_error "invalid --stop-timeout (1-9999 seconds): $stop_timeout"
 

@@ -59,6 +59,21 @@ usage() {
   sed -n '2,/^$/{s/^# \{0,1\}//;p;}' "$0" >&2 || true
 }
 
+# help_or_unknown ARG: the last case of every option loop: -h or --help prints the usage (exit 0), anything else is
+# an unknown argument (exit 2)
+help_or_unknown() {
+  case $1 in
+    -h | --help) usage; emit ok b true usage s "see the header of $SCRIPT"; exit 0 ;;
+    *) usage_error "unknown argument: $1" ;;
+  esac
+}
+
+# one_action ARG: sets $action, for scripts that take one action word; a second one is a usage error
+one_action() {
+  [[ -z ${action:-} ]] || usage_error "only one action expected, got $action and $1"
+  action=$1
+}
+
 cleanup_add() {
   _cleanup+=("$1")
 }

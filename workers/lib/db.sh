@@ -1,9 +1,22 @@
-# >>> lib/db.sh: database names, queries, row counts, dump checks (assembled from workers/lib/db.sh)
+# >>> lib/db.sh: database arguments, queries, row counts, dump checks (assembled from workers/lib/db.sh)
 is_dbname() { [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_-]{0,62}$ ]]; }
 is_dbuser() { [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_.@-]{0,62}$ ]]; }
+# client_args: checks --host, --port and --user (each optional)
+client_args() {
+  [[ -z $host ]] || is_host "$host" || usage_error "invalid --host: $host"
+  [[ -z $port ]] || is_port "$port" || usage_error "invalid --port (1-65535 expected): $port"
+  [[ -z $user ]] || is_dbuser "$user" || usage_error "invalid --user: $user"
+}
+
 # is_query: one read-only query (SELECT or WITH) without semicolons, backslashes or control characters
 is_query() {
   [[ ${#1} -le 2000 && $1 != *[[:cntrl:]]* && $1 != *\\* && $1 != *";"* && $1 =~ ^[[:space:]]*([Ss][Ee][Ll][Ee][Cc][Tt]|[Ww][Ii][Tt][Hh])[[:space:]] ]]
+}
+
+# verify_arg: checks --verify-query when given
+verify_arg() {
+  [[ $verify_set == false ]] || is_query "$verify_query" ||
+    usage_error "invalid --verify-query (one SELECT/WITH query without ';', '\\' or control characters)"
 }
 
 # counts_json FILE: lines "table|count" -> {"table":count,...}
@@ -43,11 +56,5 @@ check_dump() {
     fail 1 "checksum mismatch for $1: expected ${2,,}, got $input_sha; nothing was restored" \
       file s "$1" sha256 s "$input_sha" expectedSha256 s "${2,,}"
   fi
-}
-
-# publish PARTIAL OUTPUT: renames a complete dump into place (never a half-written file under OUTPUT)
-publish() {
-  chmod 600 -- "$1"
-  mv -f -- "$1" "$2"
 }
 # <<< lib/db.sh

@@ -1,6 +1,29 @@
 # >>> lib/service.sh: one application instance: pid, start, stop, health, lock (assembled from workers/lib/service.sh)
 # These functions use $app, $instance, $appdir and $instdir set by the caller.
 
+# root_arg: --root (default ~; "~" and "~/x" mean $HOME) must be an absolute path; sets root to the expanded one
+root_arg() {
+  root=$(expand_home "${root:-"~"}")
+  is_path "$root" || usage_error "invalid --root (absolute path without '..' expected): $root"
+}
+
+# instance_option OPTION VALUE: --root, --app or --instance of the scripts that act on one instance (shift 2 after)
+instance_option() {
+  need_value "$@"
+  case $1 in
+    --root) root=$2 ;;
+    --app) app=$2 ;;
+    --instance) instance=$2 ;;
+  esac
+}
+
+# instance_args: checks --root, --app and --instance (in this order) of the scripts that act on one instance
+instance_args() {
+  root_arg
+  is_name "$app" || usage_error "invalid --app (expected ^[a-z0-9][a-z0-9-]{0,62}\$): $app"
+  is_name "$instance" || usage_error "invalid --instance (expected ^[a-z0-9][a-z0-9-]{0,62}\$): $instance"
+}
+
 # proc_alive PID: true when PID runs (zombies count as gone)
 proc_alive() {
   local pid=$1 stat
