@@ -30,277 +30,18 @@ set -o errtrace
 SCRIPT='db-migrate.sh'
 umask 077
 
-# >>> common: identical in every workers/*.sh (each script is uploaded alone, so it cannot source a library)
-exec 3>&1 1>&2 # fd 3 carries the one JSON result line; everything else written to stdout goes to stderr
-_emitted=0
-_err_line=""
-_err_cmd=""
-_cleanup=()
+# @include lib/common.sh
 
-# json_str VALUE: prints VALUE as a JSON string literal (other control characters are dropped)
-json_str() {
-  local s=$1
-  s=${s//\\/\\\\}
-  s=${s//\"/\\\"}
-  s=${s//$'\n'/\\n}
-  s=${s//$'\r'/\\r}
-  s=${s//$'\t'/\\t}
-  s=${s//[[:cntrl:]]/}
-  printf '"%s"' "$s"
-}
+# @include lib/db.sh
 
-# emit KEY TYPE VALUE ...: writes the result object once. TYPE: s string, z string or null when empty,
-# n integer or null, f decimal number or null, b boolean, j JSON produced by this script (null when empty)
-emit() {
-  local out="" sep="" k t v
-  ((_emitted == 0)) || return 0
-  while (($# >= 3)); do
-    k=$1 t=$2 v=$3
-    shift 3
-    case $t in
-      s) v=$(json_str "$v") ;;
-      z) if [[ -z $v ]]; then v=null; else v=$(json_str "$v"); fi ;;
-      n) [[ $v =~ ^-?(0|[1-9][0-9]*)$ ]] || v=null ;;
-      f) [[ $v =~ ^-?(0|[1-9][0-9]*)(\.[0-9]+)?$ ]] || v=null ;;
-      b) [[ $v == true ]] || v=false ;;
-      j) [[ -n $v ]] || v=null ;;
-      *) v=null ;;
-    esac
-    out+="$sep$(json_str "$k"):$v"
-    sep=","
-  done
-  printf '{%s}\n' "$out" >&3
-  _emitted=1
-}
+# @include lib/pg.sh
 
-# fail EXIT_CODE MESSAGE [KEY TYPE VALUE ...]: reports {"ok":false,"error":MESSAGE,...} and exits
-fail() {
-  local code=$1 msg=$2
-  shift 2
-  printf '%s: error: %s\n' "$SCRIPT" "$msg" >&2
-  emit ok b false error s "$msg" "$@"
-  exit "$code"
-}
+# @include lib/my.sh
 
-# usage_error MESSAGE: invalid invocation, exit code 2, nothing has been changed
-usage_error() {
-  fail 2 "$1"
-}
-
-usage() {
-  sed -n '2,/^$/{s/^# \{0,1\}//;p;}' "$0" >&2 || true
-}
-
-cleanup_add() {
-  _cleanup+=("$1")
-}
-
-_on_err() {
-  _err_line=$1
-  _err_cmd=$2
-}
-
-_on_exit() {
-  local rc=$?
-  if ((${#_cleanup[@]})); then
-    rm -rf -- "${_cleanup[@]}" 2>/dev/null || true
-  fi
-  if ((_emitted == 0)); then
-    ((rc != 0)) || rc=1
-    emit ok b false error s "unexpected failure (exit $rc) at line ${_err_line:-?}: ${_err_cmd:-?}"
-  fi
-  exit "$rc"
-}
-trap '_on_err "$LINENO" "$BASH_COMMAND"' ERR
-trap _on_exit EXIT
-
-# need_value "$@": the option in $1 must be followed by a non-empty value
-need_value() {
-  (($# >= 2)) || usage_error "option $1 needs a value"
-  [[ -n $2 ]] || usage_error "option $1 needs a non-empty value"
-}
-
-is_name() { [[ $1 =~ ^[a-z0-9][a-z0-9-]{0,62}$ ]]; }
-is_version() { [[ $1 =~ ^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$ ]]; }
-is_port() { [[ $1 =~ ^[1-9][0-9]{0,4}$ ]] && ((10#$1 <= 65535)); }
-is_uint() { [[ $1 =~ ^(0|[1-9][0-9]{0,8})$ ]]; }
-is_seconds() { [[ $1 =~ ^(0|[1-9][0-9]{0,5})(\.[0-9]{1,3})?$ ]]; }
-is_sha256() { [[ $1 =~ ^[0-9a-fA-F]{64}$ ]]; }
-is_path() { [[ $1 =~ ^/[A-Za-z0-9._/+@=:,~-]*$ && "$1/" != *"/../"* && "$1/" != *"/./"* && $1 != *//* ]]; }
-is_url() {
-  [[ $1 =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/%+=,@:-]*)?(\?[A-Za-z0-9._~%+=\&,/:-]*)?$ && $1 != *"/../"* ]]
-}
-is_host() { [[ $1 =~ ^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$ ]] || is_path "$1"; }
-
-# expand_home VALUE: "~" and "~/x" refer to $HOME (SSH callers quote every argument, so the shell does not expand them)
-expand_home() {
-  local tilde='~'
-  if [[ $1 == "$tilde" ]]; then
-    printf '%s\n' "${HOME:-}"
-  elif [[ $1 == "$tilde/"* ]]; then
-    printf '%s\n' "${HOME:-}/${1#"$tilde/"}"
-  else
-    printf '%s\n' "$1"
-  fi
-}
-
-now_iso() { date -u +%Y-%m-%dT%H:%M:%SZ; }
-# now_ms: wall clock in milliseconds (bash 5 EPOCHREALTIME without forking; date otherwise)
-now_ms() {
-  if [[ -n ${EPOCHREALTIME:-} ]]; then
-    local t=${EPOCHREALTIME/[.,]/}
-    printf '%s\n' "${t:0:-3}"
-  else
-    date +%s%3N
-  fi
-}
-file_sha256() { sha256sum -- "$1" | cut -d' ' -f1; }
-file_size() { stat -c %s -- "$1"; }
-# <<< common
-
-# >>> db: identical in the db-*.sh scripts
-is_dbname() { [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_-]{0,62}$ ]]; }
-is_dbuser() { [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_.@-]{0,62}$ ]]; }
-# is_query: one read-only query (SELECT or WITH) without semicolons, backslashes or control characters
-is_query() {
-  [[ ${#1} -le 2000 && $1 != *[[:cntrl:]]* && $1 != *\\* && $1 != *";"* && $1 =~ ^[[:space:]]*([Ss][Ee][Ll][Ee][Cc][Tt]|[Ww][Ii][Tt][Hh])[[:space:]] ]]
-}
-
-# counts_json FILE: lines "table|count" -> {"table":count,...}
-counts_json() {
-  local line name count out="" sep=""
-  while IFS= read -r line || [[ -n $line ]]; do
-    [[ $line == *"|"* ]] || continue
-    name=${line%|*}
-    count=${line##*|}
-    [[ $count =~ ^[0-9]+$ ]] || continue
-    out+="$sep$(json_str "$name"):$count"
-    sep=","
-  done <"$1"
-  printf '{%s}\n' "$out"
-}
-
-count_entries() {
-  grep -c '|' -- "$1" || true
-}
-
-# verify_value FILE: the query result as text (rows joined by newlines, columns by |)
-verify_value() {
-  local text
-  text=$(cat -- "$1")
-  printf '%s' "${text:0:4000}"
-}
-
-# check_dump INPUT SHA256: verifies the backup before anything is touched; sets input_sha and input_size
-# shellcheck disable=SC2034 # the restore scripts report them
-input_sha="" input_size=""
-check_dump() {
-  [[ -f $1 && -r $1 ]] || fail 1 "backup file $1 does not exist or is not readable"
-  input_sha=$(file_sha256 "$1")
-  # shellcheck disable=SC2034
-  input_size=$(file_size "$1")
-  if [[ -n $2 && ${2,,} != "$input_sha" ]]; then
-    fail 1 "checksum mismatch for $1: expected ${2,,}, got $input_sha; nothing was restored" \
-      file s "$1" sha256 s "$input_sha" expectedSha256 s "${2,,}"
-  fi
-}
-
-# publish PARTIAL OUTPUT: renames a complete dump into place (never a half-written file under OUTPUT)
-publish() {
-  chmod 600 -- "$1"
-  mv -f -- "$1" "$2"
-}
-# <<< db
-
-# >>> pg: identical in db-backup-postgres.sh and db-restore-postgres.sh
-pg_conn=()
-# pg_setup: connection options from $host $port $user $passfile (the password only ever comes from PGPASSFILE)
-pg_setup() {
-  pg_conn=(-w)
-  [[ -z $host ]] || pg_conn+=(-h "$host")
-  [[ -z $port ]] || pg_conn+=(-p "$port")
-  [[ -z $user ]] || pg_conn+=(-U "$user")
-  if [[ -n $passfile ]]; then
-    [[ -f $passfile && -r $passfile ]] || fail 1 "passfile $passfile does not exist or is not readable"
-    export PGPASSFILE=$passfile
-  fi
-  unset PGDATABASE PGSERVICE
-  export PGCONNECT_TIMEOUT=${PGCONNECT_TIMEOUT:-10} PGAPPNAME=opsflow-workers
-}
-
-# exact row counts of every base table outside the system schemas, one "schema.table|count" line each
-PG_COUNT_SQL="SELECT table_schema || '.' || table_name || '|' || (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', table_schema, table_name), false, true, '')))[1]::text FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1;"
-
-# pg_psql DB [PSQL_OPTION...]: psql reading SQL from stdin, unaligned, tuples only, stop at the first error
-pg_psql() {
-  psql "${pg_conn[@]}" -X -q -A -t -v ON_ERROR_STOP=1 "${@:2}" -d "$1"
-}
-# <<< pg
-
-# >>> my: identical in db-backup-mariadb.sh and db-restore-mariadb.sh
-my_opts=()
-# my_setup: client options from $defaults_file $host $port $user (passwords only ever come from the defaults file)
-my_setup() {
-  my_opts=()
-  if [[ -n $defaults_file ]]; then
-    [[ -f $defaults_file && -r $defaults_file ]] || fail 1 "defaults file $defaults_file does not exist or is not readable"
-    my_opts+=("--defaults-extra-file=$defaults_file")
-  fi
-  if [[ -n $host ]]; then
-    if [[ $host == /* ]]; then my_opts+=("--socket=$host"); else my_opts+=("--host=$host"); fi
-  fi
-  [[ -z $port ]] || my_opts+=("--port=$port")
-  [[ -z $user ]] || my_opts+=("--user=$user")
-  unset MYSQL_PWD MYSQL_HOST
-}
-
-# my_sql [DB]: runs SQL from stdin, batch output without column names
-my_sql() {
-  mysql "${my_opts[@]}" --batch --skip-column-names --default-character-set=utf8mb4 "$@"
-}
-
-# my_counts DB OUT [VERIFY_OUT]: exact row counts of every base table ("table|count" lines) in one consistent
-# read-only snapshot, plus the result of $verify_query when set. Returns 1 on any error (callers use ||, where
-# errexit does not apply, so every step is checked here).
-my_counts() {
-  local t list tables=() i=0 line section=counts
-  list=$(my_sql "$1" <<<"SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name;") ||
-    return 1
-  while IFS= read -r t; do
-    if [[ -n $t ]]; then tables+=("$t"); fi
-  done <<<"$list"
-  {
-    printf '%s\n' "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY;"
-    for t in "${tables[@]}"; do
-      # shellcheck disable=SC2016 # backticks quote the table name in SQL
-      printf 'SELECT COUNT(*) FROM `%s`;\n' "${t//\`/\`\`}"
-    done
-    if [[ $verify_set == true ]]; then
-      printf '%s\n' "SELECT '--opsflow-verify--';" "$verify_query;"
-    fi
-    printf '%s\n' "COMMIT;"
-  } | my_sql "$1" >"$2.raw" || return 1
-  : >"$2" || return 1
-  : >"${3:-/dev/null}" || return 1
-  while IFS= read -r line || [[ -n $line ]]; do
-    if [[ $line == --opsflow-verify-- ]]; then
-      section=verify
-    elif [[ $section == counts ]]; then
-      printf '%s|%s\n' "${tables[i]}" "$line" >>"$2"
-      i=$((i + 1))
-    else
-      printf '%s\n' "${line//$'\t'/|}" >>"${3:-/dev/null}"
-    fi
-  done <"$2.raw"
-  if ((i != ${#tables[@]})); then
-    printf 'counting rows in %s returned %s results for %s tables\n' "$1" "$i" "${#tables[@]}" >&2
-    return 1
-  fi
-}
-# <<< my
+# @include lib/artifact.sh
 
 kind="" database="" artifact="" sha256="" host="" port="" user="" passfile="" defaults_file="" plan=false
-# referenced by the shared my block (my_counts), unused here
+# read by lib/my.sh (my_counts) and lib/db.sh (verify_arg), unused here
 verify_query="" verify_set=false
 while (($#)); do
   case $1 in
@@ -314,22 +55,15 @@ while (($#)); do
     --passfile) need_value "$@"; passfile=$2; shift 2 ;;
     --defaults-file) need_value "$@"; defaults_file=$2; shift 2 ;;
     --plan) plan=true; shift ;;
-    -h | --help) usage; emit ok b true usage s "see the header of $SCRIPT"; exit 0 ;;
-    *) usage_error "unknown argument: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
 done
 
 [[ $kind == postgres || $kind == mariadb ]] || usage_error "invalid --kind (postgres or mariadb expected): $kind"
 is_dbname "$database" || usage_error "invalid --database (expected ^[A-Za-z_][A-Za-z0-9_-]{0,62}\$): $database"
-if [[ $artifact == http://* || $artifact == https://* ]]; then
-  is_url "$artifact" || usage_error "invalid --artifact URL: $artifact"
-else
-  is_path "$artifact" || usage_error "invalid --artifact (absolute path or http(s) URL expected): $artifact"
-fi
+artifact_arg
 [[ -z $sha256 || $sha256 == auto ]] || is_sha256 "$sha256" || usage_error "invalid --sha256 (64 hex digits or auto)"
-[[ -z $host ]] || is_host "$host" || usage_error "invalid --host: $host"
-[[ -z $port ]] || is_port "$port" || usage_error "invalid --port (1-65535 expected): $port"
-[[ -z $user ]] || is_dbuser "$user" || usage_error "invalid --user: $user"
+client_args
 [[ -z $passfile ]] || is_path "$passfile" || usage_error "invalid --passfile (absolute path expected): $passfile"
 [[ -z $defaults_file ]] || is_path "$defaults_file" ||
   usage_error "invalid --defaults-file (absolute path expected): $defaults_file"
@@ -340,20 +74,6 @@ started=$(now_iso)
 start_ms=$(now_ms)
 work=$(mktemp -d "${TMPDIR:-/tmp}/db-migrate.XXXXXX")
 cleanup_add "$work"
-
-# fetch SOURCE DEST: copies a local file or downloads an http(s) URL
-fetch() {
-  case $1 in
-    http://* | https://*)
-      curl -fsSL --proto '=http,https' --retry 2 --connect-timeout 10 --max-time 900 -o "$2" "$1" ||
-        fail 1 "could not download $1"
-      ;;
-    *)
-      [[ -f $1 ]] || fail 1 "artifact $1 does not exist"
-      cp -- "$1" "$2"
-      ;;
-  esac
-}
 
 # json_names NAME...: ["a","b"]
 json_names() {
@@ -378,12 +98,9 @@ artifact_sha=$(file_sha256 "$work/artifact.tar.gz")
 if [[ -n $expected && ${expected,,} != "$artifact_sha" ]]; then
   fail 1 "checksum mismatch for $artifact: expected ${expected,,}, got $artifact_sha; nothing was migrated"
 fi
-tar -tzf "$work/artifact.tar.gz" >"$work/members" || fail 1 "$artifact is not a readable tar.gz"
+artifact_members "$work/artifact.tar.gz" "$work/members"
 migration_members=()
 while IFS= read -r member; do
-  if [[ $member == /* || "/$member/" == *"/../"* ]]; then
-    fail 1 "$artifact contains an unsafe member: $member"
-  fi
   case $member in
     migrations/ | ./migrations/) ;;
     migrations/* | ./migrations/*) migration_members+=("$member") ;;

@@ -46,11 +46,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the workers/ scripts locally, exactly as an SSH step runs them on a host (argv, HOME = the host root,
- * an allow-listed environment), against the artifacts of the sandbox applications, real processes, the real
- * PostgreSQL (127.0.0.1:5432) and MariaDB (127.0.0.1:3306). The load balancer scripts are exercised by the sandbox
- * fleet tests; here their argument validation and the drain's wait for in-flight requests, against a sandbox load
- * balancer started by the test.
+ * Runs the workers/ scripts locally, assembled as a host gets them ({@link io.opsflow.step.ssh.WorkerAssembly}) and
+ * exactly as an SSH step runs them there (argv, HOME = the host root, an allow-listed environment), against the
+ * artifacts of the sandbox applications, real processes, the real PostgreSQL (127.0.0.1:5432) and MariaDB
+ * (127.0.0.1:3306). The load balancer scripts are exercised by the sandbox fleet tests; here their argument
+ * validation and the drain's wait for in-flight requests, against a sandbox load balancer started by the test.
  */
 class WorkersIT {
 
@@ -762,10 +762,13 @@ class WorkersIT {
         return run("service.sh", "--root", root.toString(), "--app", "webapp", "--instance", instance, action);
     }
 
-    /** Runs a workers/ script like an SSH step would: argv only, HOME = root, an allow-listed environment. */
+    /**
+     * Runs a workers/ script like an SSH step would: the assembled script (what the host gets), argv only,
+     * HOME = root, an allow-listed environment.
+     */
     Result run(String script, String... args) throws Exception {
         List<String> argv = new ArrayList<>();
-        argv.add(WorkersShellcheckTest.workersDir().resolve(script).toString());
+        argv.add(WorkersShellcheckTest.assembledDir().resolve(script).toString());
         argv.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(argv);
         pb.environment().clear();

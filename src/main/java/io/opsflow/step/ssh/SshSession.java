@@ -1,5 +1,6 @@
 package io.opsflow.step.ssh;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +28,7 @@ import net.schmizz.sshj.connection.channel.direct.Session;
 import net.schmizz.sshj.connection.channel.direct.Signal;
 import net.schmizz.sshj.sftp.SFTPClient;
 import net.schmizz.sshj.xfer.FileSystemFile;
+import net.schmizz.sshj.xfer.InMemorySourceFile;
 
 /**
  * One authenticated SSH connection to one host (from {@link SshConnections#open}). Commands run one after another on
@@ -192,6 +194,40 @@ public final class SshSession implements AutoCloseable {
         } catch (IOException e) {
             throw new SshException("SFTP upload of " + local.getFileName() + " to " + target.display() + ":"
                     + remotePath + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Uploads {@code content} by SFTP to {@code remotePath} (parent directories created) and sets its mode; {@code name}
+     * names it in errors. For what is built in memory, such as an assembled worker script.
+     */
+    public void upload(byte[] content, String name, String remotePath, int mode) {
+        SFTPClient s = sftp();
+        try {
+            int slash = remotePath.lastIndexOf('/');
+            if (slash > 0) {
+                s.mkdirs(remotePath.substring(0, slash));
+            }
+            s.put(new InMemorySourceFile() {
+                @Override
+                public String getName() {
+                    return name;
+                }
+
+                @Override
+                public long getLength() {
+                    return content.length;
+                }
+
+                @Override
+                public InputStream getInputStream() {
+                    return new ByteArrayInputStream(content);
+                }
+            }, remotePath);
+            s.chmod(remotePath, mode);
+        } catch (IOException e) {
+            throw new SshException("SFTP upload of " + name + " to " + target.display() + ":" + remotePath
+                    + " failed: " + e.getMessage(), e);
         }
     }
 

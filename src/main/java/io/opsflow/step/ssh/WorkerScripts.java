@@ -1,8 +1,5 @@
 package io.opsflow.step.ssh;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -26,7 +23,9 @@ import io.opsflow.step.exec.StepLog;
 /**
  * Runs a script from the repository's {@code workers/} directory ({@code opsflow.workers.dir}) on a host:
  * <ol>
- * <li>compares the local SHA-256 with {@code sha256sum} of the remote copy
+ * <li>assembles it ({@link WorkerAssembly}: each {@code # @include lib/<name>.sh} line replaced by that file of
+ * {@code workers/lib/}), so the host gets one self-contained file;</li>
+ * <li>compares the SHA-256 of the assembled script with {@code sha256sum} of the remote copy
  * ({@code opsflow.workers.remote-dir}, default {@code .opsflow/workers} relative to the login's home);</li>
  * <li>uploads by SFTP only when they differ (to a temporary name, chmod 755, then {@code mv -f}: a concurrent run
  * never executes a half-written file), and checks the remote checksum again;</li>
@@ -46,7 +45,7 @@ public class WorkerScripts {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final SshConnections connections;
-    private final Path workersDir;
+    private final WorkerAssembly assembly;
     private final String remoteDir;
 
     @Autowired
@@ -57,7 +56,7 @@ public class WorkerScripts {
 
     public WorkerScripts(SshConnections connections, Path workersDir, String remoteDir) {
         this.connections = connections;
-        this.workersDir = workersDir.toAbsolutePath().normalize();
+        this.assembly = new WorkerAssembly(workersDir);
         String d = remoteDir == null || remoteDir.isBlank() ? ".opsflow/workers" : remoteDir.strip();
         if (d.startsWith("~/")) {
             d = d.substring(2); // exec and SFTP both start in the login's home directory
@@ -73,7 +72,12 @@ public class WorkerScripts {
     }
 
     public Path workersDir() {
-        return workersDir;
+        return assembly.workersDir();
+    }
+
+    /** How the scripts are assembled from {@link #workersDir()} (what {@link #run} uploads). */
+    public WorkerAssembly assembly() {
+        return assembly;
     }
 
     /** Where a worker lives on the hosts (relative paths are relative to the login's home directory). */
@@ -84,7 +88,7 @@ public class WorkerScripts {
 
     /** Connects to {@code target}, runs the worker and disconnects. */
     public WorkerResult run(SshTarget target, String script, List<String> args, Duration timeout, StepLog log) {
-        Path local = localScript(script);
+        byte[] local = assembled(script);
         checkArgs(args);
         try (SshSession session = connections.open(target)) {
             return run(session, local, script, args, timeout, log);
@@ -93,12 +97,12 @@ public class WorkerScripts {
 
     /** Runs the worker on an open session (e.g. inside {@link SshFanOut}, reusing the host's connection). */
     public WorkerResult run(SshSession session, String script, List<String> args, Duration timeout, StepLog log) {
-        Path local = localScript(script);
+        byte[] local = assembled(script);
         checkArgs(args);
         return run(session, local, script, args, timeout, log);
     }
 
-    private WorkerResult run(SshSession session, Path local, String script, List<String> args, Duration timeout,
+    private WorkerResult run(SshSession session, byte[] local, String script, List<String> args, Duration timeout,
                              StepLog log) {
         String remote = remotePath(script);
         ensureUploaded(session, local, script, remote, log);
@@ -110,13 +114,13 @@ public class WorkerScripts {
     }
 
     /**
-     * Uploads the worker unless the host already has this exact version. Returns true when it uploaded.
+     * Uploads the assembled worker unless the host already has this exact version. Returns true when it uploaded.
      */
     public boolean ensureUploaded(SshSession session, String script, StepLog log) {
-        return ensureUploaded(session, localScript(script), script, remotePath(script), log);
+        return ensureUploaded(session, assembled(script), script, remotePath(script), log);
     }
 
-    private boolean ensureUploaded(SshSession session, Path local, String script, String remote, StepLog log) {
+    private boolean ensureUploaded(SshSession session, byte[] local, String script, String remote, StepLog log) {
         String localSha = sha256(local);
         String host = session.target().display();
         String remoteSha = remoteSha256(session, remote, log);
@@ -130,7 +134,7 @@ public class WorkerScripts {
         byte[] rnd = new byte[6];
         RANDOM.nextBytes(rnd);
         String tmp = remoteDir + "/." + script + ".upload-" + HexFormat.of().formatHex(rnd);
-        session.upload(local, tmp, 0755);
+        session.upload(local, script, tmp, 0755);
         session.execChecked(List.of("mv", "-f", "--", tmp, remote), HOUSEKEEPING_TIMEOUT, log);
         String after = remoteSha256(session, remote, log);
         if (!localSha.equals(after)) {
@@ -193,14 +197,10 @@ public class WorkerScripts {
         return s.length() <= max ? s : s.substring(0, max) + "…";
     }
 
-    private Path localScript(String script) {
+    /** The script as the host gets it, read and assembled once per run: what is checksummed is what is uploaded. */
+    private byte[] assembled(String script) {
         checkName(script);
-        Path p = workersDir.resolve(script).normalize();
-        if (!p.startsWith(workersDir) || !Files.isRegularFile(p)) {
-            throw new IllegalArgumentException("worker script '" + script + "' not found in " + workersDir
-                    + " (opsflow.workers.dir)");
-        }
-        return p;
+        return assembly.assemble(script);
     }
 
     private static void checkName(String script) {
@@ -222,17 +222,9 @@ public class WorkerScripts {
         }
     }
 
-    static String sha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[65536];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read worker script " + file + ": " + e.getMessage(), e);
+    static String sha256(byte[] content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

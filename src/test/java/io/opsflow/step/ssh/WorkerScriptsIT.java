@@ -104,6 +104,50 @@ class WorkerScriptsIT {
     }
 
     @Test
+    void theHostGetsTheAssembledScriptChecksummedAsAssembled() throws Exception {
+        Files.createDirectories(localWorkers.resolve("lib"));
+        Path lib = localWorkers.resolve("lib/greet.sh");
+        Files.writeString(lib, "greet() { printf '{\"ok\":true,\"greeting\":\"%s\"}\\n' \"$1\"; }\n");
+        Files.writeString(localWorkers.resolve("hello.sh"),
+                "#!/usr/bin/env bash\nset -euo pipefail\n# @include lib/greet.sh\ngreet \"$1\"\n");
+        byte[] assembled = workers.assembly().assemble("hello.sh");
+        assertThat(new String(assembled)).doesNotContain("@include").contains("greet() {");
+
+        var log1 = StepLogs.memory();
+        WorkerResult r = workers.run(target, "hello.sh", List.of("hi"), T, log1);
+        assertThat(r.ok()).as(r.stdout()).isTrue();
+        assertThat(r.json().get("greeting").asText()).isEqualTo("hi");
+        Path remote = remoteDir.resolve("hello.sh");
+        assertThat(Files.readAllBytes(remote)).as("one self-contained file on the host").isEqualTo(assembled);
+        assertThat(log1.lines()).anyMatch(l -> l.contains("uploading worker hello.sh")
+                && l.contains("(sha256 " + WorkerScripts.sha256(assembled) + ", not present there)"));
+
+        var log2 = StepLogs.memory();
+        workers.run(target, "hello.sh", List.of("again"), T, log2);
+        assertThat(log2.lines()).as("same assembled text: not uploaded again")
+                .anyMatch(l -> l.contains("worker hello.sh is up to date")).noneMatch(l -> l.contains("uploading worker"));
+
+        // a change in a lib file changes every script that includes it: uploaded again
+        Files.writeString(lib, Files.readString(lib).replace("greeting", "hello"));
+        var log3 = StepLogs.memory();
+        WorkerResult changed = workers.run(target, "hello.sh", List.of("hi"), T, log3);
+        assertThat(changed.json().get("hello").asText()).isEqualTo("hi");
+        assertThat(log3.lines()).anyMatch(l -> l.contains("uploading worker hello.sh") && l.contains("remote had"));
+        assertThat(Files.readAllBytes(remote)).isEqualTo(workers.assembly().assemble("hello.sh"));
+    }
+
+    @Test
+    void aScriptWhoseIncludeCannotBeHonouredIsNeitherUploadedNorRun() throws Exception {
+        Files.writeString(localWorkers.resolve("broken.sh"), "#!/usr/bin/env bash\n# @include lib/missing.sh\n");
+        var log = StepLogs.memory();
+        assertThatThrownBy(() -> workers.run(target, "broken.sh", List.of(), T, log))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("broken.sh line 2 includes lib/missing.sh, which is not in");
+        assertThat(log.lines()).isEmpty();
+        assertThat(remoteDir).doesNotExist();
+    }
+
+    @Test
     void workerFailureIsAResultWithItsJson() {
         WorkerResult r = workers.run(target, "fails.sh", List.of("disk full"), T, StepLogs.noop());
         assertThat(r.exitCode()).isEqualTo(3);
