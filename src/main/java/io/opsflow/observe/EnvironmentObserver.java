@@ -1,10 +1,5 @@
 package io.opsflow.observe;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,30 +15,29 @@ import java.util.concurrent.TimeoutException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.opsflow.fleet.FleetProbe;
+import io.opsflow.fleet.HostInstance;
+import io.opsflow.fleet.HostReport;
+import io.opsflow.fleet.PoolBackend;
 import io.opsflow.platform.api.EnvironmentStateProbe;
 import io.opsflow.platform.api.ServerPaths;
 import io.opsflow.platform.environments.Environment;
 import io.opsflow.platform.environments.HostConfig;
-import io.opsflow.step.exec.StepLogs;
 import io.opsflow.step.ssh.SshConnections;
-import io.opsflow.step.ssh.SshResult;
-import io.opsflow.step.ssh.SshSession;
-import io.opsflow.step.ssh.SshTarget;
-import io.opsflow.step.ssh.WorkerResult;
 import io.opsflow.step.ssh.WorkerScripts;
 
 /**
- * Probes an environment live, every host in parallel: can we log in over SSH (host key verified, key auth, run
- * {@code true}), and which application instances are there, which version each serves and whether it is healthy
- * right now ({@code workers/inventory.sh} on the host, which reads the instance directories and GETs each running
- * instance's health path), and how the environment's load balancer sees each instance ({@code GET /_lb/pools} of its
- * admin API). Nothing is remembered between calls.
+ * Probes an environment live, every host in parallel, through {@link FleetProbe}: can we log in over SSH (host key
+ * verified, key auth, run {@code true}), and which application instances are there, which version each serves and
+ * whether it is healthy right now ({@code workers/inventory.sh} on the host, which reads the instance directories and
+ * GETs each running instance's health path), and how the environment's load balancer sees each instance
+ * ({@code GET /_lb/pools} of its admin API). Nothing is remembered between calls.
  */
 @Component
 public class EnvironmentObserver implements EnvironmentStateProbe {
@@ -51,17 +45,18 @@ public class EnvironmentObserver implements EnvironmentStateProbe {
     static final Duration HOST_TIMEOUT = Duration.ofSeconds(30);
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(20);
     static final Duration LB_TIMEOUT = Duration.ofSeconds(5);
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
-            .version(HttpClient.Version.HTTP_1_1).build();
-
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final SshConnections connections;
-    private final WorkerScripts workers;
+    private final FleetProbe fleet;
 
+    @Autowired
+    public EnvironmentObserver(FleetProbe fleet) {
+        this.fleet = fleet;
+    }
+
+    /** An observer over its own {@link FleetProbe} (for tests that build the fleet by hand). */
     public EnvironmentObserver(SshConnections connections, WorkerScripts workers) {
-        this.connections = connections;
-        this.workers = workers;
+        this(new FleetProbe(connections, workers));
     }
 
     /**
@@ -130,7 +125,7 @@ public class EnvironmentObserver implements EnvironmentStateProbe {
         String lbError = null;
         if (lbApi != null && !lbApi.isBlank()) {
             try {
-                observed = withBackends(observed, pools(lbApi));
+                observed = withBackends(observed, fleet.pools(env, LB_TIMEOUT));
             } catch (RuntimeException e) {
                 lbError = "cannot read the load balancer's pools at " + lbApi + ": " + e.getMessage();
             }
@@ -139,50 +134,17 @@ public class EnvironmentObserver implements EnvironmentStateProbe {
                 new ObservedEnvironment.LoadBalancer(lbUrl, lbError), observed, Instant.now().toString());
     }
 
-    /** {@code GET <api>/_lb/pools}: pool -> backend id -> what the load balancer reports. */
-    Map<String, Map<String, ObservedEnvironment.Backend>> pools(String api) {
-        HttpResponse<String> r;
-        try {
-            r = http.send(HttpRequest.newBuilder(URI.create(api.replaceAll("/+$", "") + "/_lb/pools"))
-                    .timeout(LB_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e.toString(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException("HTTP " + r.statusCode());
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(r.body());
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("not JSON: " + e.getMessage(), e);
-        }
-        Map<String, Map<String, ObservedEnvironment.Backend>> out = new LinkedHashMap<>();
-        root.path("pools").fields().forEachRemaining(p -> {
-            Map<String, ObservedEnvironment.Backend> backends = new LinkedHashMap<>();
-            for (JsonNode b : p.getValue().path("backends")) {
-                String id = b.path("id").asText();
-                backends.put(id, new ObservedEnvironment.Backend(id, b.path("state").asText("active"),
-                        b.path("healthy").asBoolean(false), b.path("inFlight").isInt() ? b.path("inFlight").asInt()
-                        : null));
-            }
-            out.put(p.getKey(), backends);
-        });
-        return out;
-    }
-
     /** The hosts with each instance's backend (pool = application, backend id = {@code <host>-<instance>}). */
     static List<ObservedEnvironment.Host> withBackends(List<ObservedEnvironment.Host> hosts,
-                                                        Map<String, Map<String, ObservedEnvironment.Backend>> pools) {
+                                                        Map<String, Map<String, PoolBackend>> pools) {
         List<ObservedEnvironment.Host> out = new ArrayList<>();
         for (ObservedEnvironment.Host h : hosts) {
             List<ObservedEnvironment.Instance> instances = new ArrayList<>();
             for (ObservedEnvironment.Instance i : h.instances()) {
-                ObservedEnvironment.Backend b = pools.getOrDefault(i.application(), Map.of())
-                        .get(h.name() + "-" + i.instance());
+                PoolBackend p = pools.getOrDefault(i.application(), Map.of())
+                        .get(FleetProbe.backendId(h.name(), i.instance()));
+                ObservedEnvironment.Backend b = p == null ? null
+                        : new ObservedEnvironment.Backend(p.id(), p.state(), p.healthy(), p.inFlight());
                 instances.add(new ObservedEnvironment.Instance(i.application(), i.instance(), i.version(),
                         i.healthy(), i.url(), i.color(), i.state(), i.port(), b));
             }
@@ -193,55 +155,23 @@ public class EnvironmentObserver implements EnvironmentStateProbe {
     }
 
     private static ObservedEnvironment.Host unreachable(Environment env, HostConfig h, String why) {
-        return new ObservedEnvironment.Host(h.name(), h.address(), env.sshPort(h), false, why, List.of());
+        return host(env, h, FleetProbe.unreachable(h, why));
     }
 
     ObservedEnvironment.Host observeHost(Environment env, HostConfig h) {
-        int port = env.sshPort(h);
-        SshTarget target;
-        try {
-            Environment.Ssh ssh = env.ssh();
-            String knownHosts = ssh == null ? null : ssh.knownHosts();
-            target = new SshTarget(h.address(), port, ssh == null ? null : ssh.user(),
-                    ssh == null ? null : ssh.keyRef(),
-                    knownHosts == null || knownHosts.isBlank() ? null : Path.of(knownHosts));
-        } catch (RuntimeException e) {
-            return unreachable(env, h, "SSH settings of environment " + env.name() + " are incomplete: "
-                    + e.getMessage());
+        return host(env, h, fleet.probe(env, h, COMMAND_TIMEOUT));
+    }
+
+    /** A probed host as the API shows it: {@code color} for blue/green instances, {@code url} where it listens. */
+    private static ObservedEnvironment.Host host(Environment env, HostConfig h, HostReport r) {
+        List<ObservedEnvironment.Instance> instances = new ArrayList<>();
+        for (HostInstance i : r.instances()) {
+            String url = i.port() == null ? null : "http://" + h.address() + ":" + i.port();
+            String color = "blue".equals(i.instance()) || "green".equals(i.instance()) ? i.instance() : null;
+            instances.add(new ObservedEnvironment.Instance(i.app(), i.instance(), i.version(),
+                    Boolean.TRUE.equals(i.healthy()), url, color, i.state(), i.port(), null));
         }
-        try (SshSession session = connections.open(target)) {
-            SshResult t = session.exec(List.of("true"), COMMAND_TIMEOUT, StepLogs.noop());
-            if (t.exitCode() != 0) {
-                return unreachable(env, h, "logged in, but 'true' exited " + t.exitCode());
-            }
-            String root = env.appRoot() == null || env.appRoot().isBlank() ? "~" : env.appRoot();
-            StepLogs.MemoryStepLog log = StepLogs.memory();
-            WorkerResult inv;
-            try {
-                inv = workers.run(session, "inventory.sh", List.of("--root", root), COMMAND_TIMEOUT, log);
-            } catch (RuntimeException e) {
-                return new ObservedEnvironment.Host(h.name(), h.address(), port, true,
-                        "listing the instances failed: " + e.getMessage(), List.of());
-            }
-            if (!inv.ok()) {
-                return new ObservedEnvironment.Host(h.name(), h.address(), port, true,
-                        "inventory.sh failed (exit " + inv.exitCode() + "): " + inv.error(), List.of());
-            }
-            List<ObservedEnvironment.Instance> instances = new ArrayList<>();
-            for (JsonNode i : inv.json().path("instances")) {
-                String instance = i.path("instance").asText();
-                Integer p = i.path("port").isInt() ? i.path("port").asInt() : null;
-                instances.add(new ObservedEnvironment.Instance(i.path("app").asText(), instance,
-                        i.path("version").isTextual() ? i.path("version").asText() : null,
-                        i.path("healthy").asBoolean(false),
-                        p == null ? null : "http://" + h.address() + ":" + p,
-                        "blue".equals(instance) || "green".equals(instance) ? instance : null,
-                        i.path("state").asText(null), p, null));
-            }
-            return new ObservedEnvironment.Host(h.name(), h.address(), port, true, null, instances);
-        } catch (RuntimeException e) {
-            LOG.debug("observe {}/{}: {}", env.name(), h.name(), e.toString());
-            return unreachable(env, h, e.getMessage());
-        }
+        return new ObservedEnvironment.Host(h.name(), h.address(), env.sshPort(h), r.reachable(), r.error(),
+                instances);
     }
 }

@@ -2,11 +2,12 @@ package io.opsflow.release;
 
 import java.util.Objects;
 
-import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
 
 /**
  * Task_ActivateBatch (rolling, canary): for each host of the current batch, drain its backend and activate the new
@@ -14,21 +15,19 @@ import org.springframework.stereotype.Component;
  * not an error here: the health gate that follows decides.
  */
 @Component("releaseActivateBatch")
-public class ActivateBatchDelegate implements JavaDelegate {
+class ActivateBatchDelegate extends ReleaseStep {
     private static final Logger LOG = LoggerFactory.getLogger(ActivateBatchDelegate.class);
-    private final ReleaseOperations ops;
 
-    public ActivateBatchDelegate(ReleaseOperations ops) {
-        this.ops = ops;
+    ActivateBatchDelegate(ReleaseOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        ReleaseVars v = new ReleaseVars(execution);
+    void run(ReleaseVars v, StepLog log) {
         int batch = v.batchIndex();
         for (PlanEntry e : v.plan().batch(batch)) {
-            ops.drain(v.environment(), v.application(), e.host(), e.instance());
-            Activation a = ops.activate(v.environment(), v.application(), e.host(), e.instance(), e.toVersion());
+            ops.drain(v.environment(), v.application(), e.host(), e.instance(), log);
+            Activation a = ops.activate(v.environment(), v.application(), e.host(), e.instance(), e.toVersion(), log);
             if (!Objects.equals(a.previousVersion(), e.instancePreviousVersion())) {
                 LOG.warn("{}/{} ran {} when activated, the plan said {}; a rollback restores the planned {}",
                         e.host(), e.instance(), a.previousVersion(), e.instancePreviousVersion(),

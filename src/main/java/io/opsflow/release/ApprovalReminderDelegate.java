@@ -13,7 +13,7 @@ import org.springframework.stereotype.Component;
  * and logs a line an alerting pipeline can pick up. The approval stays open.
  */
 @Component("releaseApprovalReminder")
-public class ApprovalReminderDelegate implements JavaDelegate {
+class ApprovalReminderDelegate implements JavaDelegate {
     private static final Logger LOG = LoggerFactory.getLogger(ApprovalReminderDelegate.class);
 
     @Override

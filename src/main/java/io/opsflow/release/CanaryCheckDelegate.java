@@ -9,34 +9,33 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
 
 /**
  * Task_CanaryCheck: one of the repeated health checks of the canary batch during its bake period. Any unhealthy
  * canary aborts the release (HEALTH_CHECK_FAILED → compensation: nothing of the new version stays running).
  */
 @Component("releaseCanaryCheck")
-public class CanaryCheckDelegate implements JavaDelegate {
+class CanaryCheckDelegate extends ReleaseStep {
     private static final Logger LOG = LoggerFactory.getLogger(CanaryCheckDelegate.class);
-    private final ReleaseOperations ops;
 
-    public CanaryCheckDelegate(ReleaseOperations ops) {
-        this.ops = ops;
+    CanaryCheckDelegate(ReleaseOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        ReleaseVars v = new ReleaseVars(execution);
+    void run(ReleaseVars v, StepLog log) {
         int n = v.integer(CANARY_DONE) + 1;
         v.set(CANARY_DONE, n);
         Map<PlanEntry, String> unhealthy = new LinkedHashMap<>();
         for (PlanEntry e : v.plan().batch(v.batchIndex())) {
             HealthResult r = ops.checkInstance(v.environment(), v.application(), e.host(), e.instance(),
-                    e.toVersion());
+                    e.toVersion(), log);
             if (!r.healthy()) {
                 unhealthy.put(e, r.detail());
             }

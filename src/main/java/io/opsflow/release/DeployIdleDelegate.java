@@ -2,11 +2,12 @@ package io.opsflow.release;
 
 import static io.opsflow.release.ReleaseVars.ACTIVE_COLOUR_BEFORE;
 
-import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
 
 /**
  * Task_DeployIdle (blue-green): pins the load balancer to the serving colour (when it routed to any colour), then
@@ -14,26 +15,24 @@ import org.springframework.stereotype.Component;
  * colour: it gets no traffic until the switch. Compensated by {@link RestoreIdleDelegate}.
  */
 @Component("releaseDeployIdle")
-public class DeployIdleDelegate implements JavaDelegate {
+class DeployIdleDelegate extends ReleaseStep {
     private static final Logger LOG = LoggerFactory.getLogger(DeployIdleDelegate.class);
-    private final ReleaseOperations ops;
 
-    public DeployIdleDelegate(ReleaseOperations ops) {
-        this.ops = ops;
+    DeployIdleDelegate(ReleaseOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        ReleaseVars v = new ReleaseVars(execution);
+    void run(ReleaseVars v, StepLog log) {
         ReleasePlan plan = v.plan();
-        if (execution.getVariable(ACTIVE_COLOUR_BEFORE) == null) {
-            ops.switchColour(v.environment(), v.application(), plan.previousColour());
+        if (v.execution().getVariable(ACTIVE_COLOUR_BEFORE) == null) {
+            ops.switchColour(v.environment(), v.application(), plan.previousColour(), log);
             LOG.info("pinned the load balancer to {} before deploying to {}", plan.previousColour(),
                     plan.targetColour());
         }
         for (PlanEntry e : plan.entries()) {
-            Activation a = ops.activate(v.environment(), v.application(), e.host(), e.instance(), e.toVersion());
-            ops.registerBackend(v.environment(), v.application(), e.host(), e.instance(), plan.targetColour());
+            Activation a = ops.activate(v.environment(), v.application(), e.host(), e.instance(), e.toVersion(), log);
+            ops.registerBackend(v.environment(), v.application(), e.host(), e.instance(), plan.targetColour(), log);
             LOG.info("idle {}/{}: {} -> {} (healthy: {})", e.host(), e.instance(), a.previousVersion(), a.version(),
                     a.healthy());
         }

@@ -8,17 +8,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
 
 /**
  * The steps of deploy-application after the evidence, each a thin delegate over {@link ReleaseOperations}; every
  * step that changes hosts has its compensation handler (reverse order over the hosts).
  */
-public final class DeploySteps {
+final class DeploySteps {
     private static final Logger LOG = LoggerFactory.getLogger(DeploySteps.class);
 
     private DeploySteps() {
@@ -32,52 +33,43 @@ public final class DeploySteps {
 
     /** Task_ConfigureHosts: configure-host.yml (users, directories, runtime): idempotent baseline, kept on rollback. */
     @Component("deployConfigureHosts")
-    public static class ConfigureHosts implements JavaDelegate {
-        private final ReleaseOperations ops;
-
-        public ConfigureHosts(ReleaseOperations ops) {
-            this.ops = ops;
+    static class ConfigureHosts extends ReleaseStep {
+        ConfigureHosts(ReleaseOperations ops, StepLogs logs) {
+            super(ops, logs);
         }
 
         @Override
-        public void execute(DelegateExecution execution) {
-            ReleaseVars v = new ReleaseVars(execution);
-            ops.configureHosts(v.environment(), v.application(), v.plan().hosts());
+        void run(ReleaseVars v, StepLog log) {
+            ops.configureHosts(v.environment(), v.application(), v.plan().hosts(), log);
         }
     }
 
     /** Task_InstallApp: installs the release and the instance configuration on every host (not started). */
     @Component("deployInstall")
-    public static class Install implements JavaDelegate {
-        private final ReleaseOperations ops;
-
-        public Install(ReleaseOperations ops) {
-            this.ops = ops;
+    static class Install extends ReleaseStep {
+        Install(ReleaseOperations ops, StepLogs logs) {
+            super(ops, logs);
         }
 
         @Override
-        public void execute(DelegateExecution execution) {
-            ReleaseVars v = new ReleaseVars(execution);
+        void run(ReleaseVars v, StepLog log) {
             for (PlanEntry e : v.plan().entries()) {
-                ops.installRelease(v.environment(), v.application(), e.toVersion(), e.host(), e.instance());
+                ops.installRelease(v.environment(), v.application(), e.toVersion(), e.host(), e.instance(), log);
             }
         }
     }
 
     /** Task_RemoveApp, compensation of Task_InstallApp: removes the instance and its release from every host. */
     @Component("deployRemove")
-    public static class Remove implements JavaDelegate {
-        private final ReleaseOperations ops;
-
-        public Remove(ReleaseOperations ops) {
-            this.ops = ops;
+    static class Remove extends ReleaseStep {
+        Remove(ReleaseOperations ops, StepLogs logs) {
+            super(ops, logs);
         }
 
         @Override
-        public void execute(DelegateExecution execution) {
-            ReleaseVars v = new ReleaseVars(execution);
+        void run(ReleaseVars v, StepLog log) {
             for (PlanEntry e : reversed(v)) {
-                ops.removeInstance(v.environment(), v.application(), e.host(), e.instance(), e.toVersion());
+                ops.removeInstance(v.environment(), v.application(), e.host(), e.instance(), e.toVersion(), log);
                 v.appendHost(RESTORED_HOSTS, e.host());
                 LOG.info("rollback: removed {}/{}", e.host(), e.instance());
             }
@@ -86,100 +78,73 @@ public final class DeploySteps {
 
     /** Task_StartInstances: starts the new instance on every host. */
     @Component("deployStart")
-    public static class Start implements JavaDelegate {
-        private final ReleaseOperations ops;
-
-        public Start(ReleaseOperations ops) {
-            this.ops = ops;
+    static class Start extends ReleaseStep {
+        Start(ReleaseOperations ops, StepLogs logs) {
+            super(ops, logs);
         }
 
         @Override
-        public void execute(DelegateExecution execution) {
-            ReleaseVars v = new ReleaseVars(execution);
+        void run(ReleaseVars v, StepLog log) {
             for (PlanEntry e : v.plan().entries()) {
-                ops.startInstance(v.environment(), v.application(), e.host(), e.instance());
+                ops.startInstance(v.environment(), v.application(), e.host(), e.instance(), log);
             }
         }
     }
 
     /** Task_StopInstances, compensation of Task_StartInstances. */
     @Component("deployStop")
-    public static class Stop implements JavaDelegate {
-        private final ReleaseOperations ops;
-
-        public Stop(ReleaseOperations ops) {
-            this.ops = ops;
+    static class Stop extends ReleaseStep {
+        Stop(ReleaseOperations ops, StepLogs logs) {
+            super(ops, logs);
         }
 
         @Override
-        public void execute(DelegateExecution execution) {
-            ReleaseVars v = new ReleaseVars(execution);
+        void run(ReleaseVars v, StepLog log) {
             for (PlanEntry e : reversed(v)) {
-                ops.stopInstance(v.environment(), v.application(), e.host(), e.instance());
+                ops.stopInstance(v.environment(), v.application(), e.host(), e.instance(), log);
             }
         }
     }
 
     /** Task_HealthCheck: every new instance healthy with the version, directly; else HEALTH_CHECK_FAILED. */
     @Component("deployHealthCheck")
-    public static class HealthCheck implements JavaDelegate {
-        private final ReleaseOperations ops;
-
-        public HealthCheck(ReleaseOperations ops) {
-            this.ops = ops;
+    static class HealthCheck extends ReleaseStep {
+        HealthCheck(ReleaseOperations ops, StepLogs logs) {
+            super(ops, logs);
         }
 
         @Override
-        public void execute(DelegateExecution execution) {
-            ReleaseVars v = new ReleaseVars(execution);
-            Map<PlanEntry, String> unhealthy = new LinkedHashMap<>();
-            for (PlanEntry e : v.plan().entries()) {
-                HealthResult r = ops.checkInstance(v.environment(), v.application(), e.host(), e.instance(),
-                        e.toVersion());
-                if (!r.healthy()) {
-                    unhealthy.put(e, r.detail());
-                }
-            }
-            if (!unhealthy.isEmpty()) {
-                v.setJson(ReleaseVars.FAILED_HOSTS, unhealthy.keySet().stream().map(PlanEntry::host).toList());
-                throw v.healthFailure("new instances failed their health check: "
-                        + HealthGateDelegate.describe(unhealthy));
-            }
+        void run(ReleaseVars v, StepLog log) {
+            requireHealthy(v, log, "new instances failed their health check");
         }
     }
 
     /** Task_RegisterBackends: every new instance becomes a backend of the application's pool. */
     @Component("deployRegister")
-    public static class Register implements JavaDelegate {
-        private final ReleaseOperations ops;
-
-        public Register(ReleaseOperations ops) {
-            this.ops = ops;
+    static class Register extends ReleaseStep {
+        Register(ReleaseOperations ops, StepLogs logs) {
+            super(ops, logs);
         }
 
         @Override
-        public void execute(DelegateExecution execution) {
-            ReleaseVars v = new ReleaseVars(execution);
+        void run(ReleaseVars v, StepLog log) {
             for (PlanEntry e : v.plan().entries()) {
-                ops.registerBackend(v.environment(), v.application(), e.host(), e.instance(), e.instance());
+                ops.registerBackend(v.environment(), v.application(), e.host(), e.instance(), e.instance(), log);
             }
         }
     }
 
     /** Task_DeregisterBackends, compensation of Task_RegisterBackends. */
     @Component("deployDeregister")
-    public static class Deregister implements JavaDelegate {
-        private final ReleaseOperations ops;
-
-        public Deregister(ReleaseOperations ops) {
-            this.ops = ops;
+    static class Deregister extends ReleaseStep {
+        Deregister(ReleaseOperations ops, StepLogs logs) {
+            super(ops, logs);
         }
 
         @Override
-        public void execute(DelegateExecution execution) {
-            ReleaseVars v = new ReleaseVars(execution);
+        void run(ReleaseVars v, StepLog log) {
             for (PlanEntry e : reversed(v)) {
-                ops.deregisterBackend(v.environment(), v.application(), e.host(), e.instance());
+                ops.deregisterBackend(v.environment(), v.application(), e.host(), e.instance(), log);
             }
         }
     }
@@ -189,17 +154,14 @@ public final class DeploySteps {
      * else ROLLBACK_INCOMPLETE.
      */
     @Component("deployVerifyRemoval")
-    public static class VerifyRemoval implements JavaDelegate {
-        private final ReleaseOperations ops;
-
-        public VerifyRemoval(ReleaseOperations ops) {
-            this.ops = ops;
+    static class VerifyRemoval extends ReleaseStep {
+        VerifyRemoval(ReleaseOperations ops, StepLogs logs) {
+            super(ops, logs);
         }
 
         @Override
-        public void execute(DelegateExecution execution) {
-            ReleaseVars v = new ReleaseVars(execution);
-            FleetState fleet = ops.observe(v.environment(), v.application());
+        void run(ReleaseVars v, StepLog log) {
+            FleetState fleet = ops.observe(v.environment(), v.application(), log);
             v.setVersions(ReleaseVars.HOSTS_AFTER, fleet.liveVersions());
             List<String> hosts = v.plan().hosts();
             List<String> left = fleet.instances().stream().filter(i -> hosts.contains(i.host()))

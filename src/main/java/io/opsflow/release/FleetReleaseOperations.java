@@ -1,10 +1,5 @@
 package io.opsflow.release;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,17 +13,16 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-import org.camunda.bpm.engine.impl.context.BpmnExecutionContext;
-import org.camunda.bpm.engine.impl.context.Context;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
+import io.opsflow.fleet.Activated;
+import io.opsflow.fleet.Fleet;
+import io.opsflow.fleet.FleetScope;
+import io.opsflow.fleet.InstanceHealth;
+import io.opsflow.fleet.TrafficAnswer;
 import io.opsflow.platform.environments.Environment;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.environments.HostConfig;
@@ -36,135 +30,76 @@ import io.opsflow.step.ansible.AnsibleRun;
 import io.opsflow.step.ansible.AnsibleStep;
 import io.opsflow.step.ansible.PlaybookResult;
 import io.opsflow.step.exec.StepLog;
-import io.opsflow.step.exec.StepLogs;
-import io.opsflow.step.http.HealthReport;
-import io.opsflow.step.http.HttpHealthCheck;
 import io.opsflow.step.http.UrlHealth;
-import io.opsflow.step.ssh.FanOutResult;
-import io.opsflow.step.ssh.HostTargets;
-import io.opsflow.step.ssh.SshFanOut;
-import io.opsflow.step.ssh.SshTarget;
-import io.opsflow.step.ssh.WorkerResult;
-import io.opsflow.step.ssh.WorkerScripts;
 
 /**
- * The real {@link ReleaseOperations}: drives the hosts of an environment (sandbox or real, the same code path)
- * through the workers/ scripts over SSH ({@code inventory.sh}, {@code release-activate.sh}, {@code service.sh},
- * {@code release-remove.sh}, {@code lb-ctl.sh}, {@code lb-switch.sh}), Ansible ({@code deploy-app.yml},
- * {@code configure-host.yml}) and HTTP health checks, with everything it does written to the step log of the
- * activity that called it ({@code var/logs/<processInstanceId>/<activityInstanceId>.log}).
- *
- * <p>Where things are: hosts, SSH, artifact store, application root, load balancer from {@link Environments}; ports
- * from {@link Environments#instancePort}; load balancer backends are named {@code <host>-<instance>} (as the
- * sandbox registers them); load balancer scripts run on the host they concern (switches on the environment's first
- * host), so the admin API only needs to be reachable from the hosts.
+ * The real {@link ReleaseOperations}: drives the hosts and the load balancer of an environment (sandbox or real, the
+ * same code path) through the {@link Fleet} client, and Ansible ({@code deploy-app.yml}, {@code configure-host.yml})
+ * through {@link AnsibleStep}; everything it does goes to the step log it is given. Timings from
+ * {@code opsflow.release.*} ({@link ReleaseProperties}).
  */
 @Component
-public class FleetReleaseOperations implements ReleaseOperations {
+class FleetReleaseOperations implements ReleaseOperations {
     private static final Logger LOG = LoggerFactory.getLogger(FleetReleaseOperations.class);
-    private static final Pattern VERSION_FIELD = Pattern.compile("\"version\"\\s*:\\s*\"([^\"]{1,100})\"");
 
+    private final Fleet fleet;
     private final Environments environments;
-    private final HostTargets targets;
-    private final WorkerScripts workers;
-    private final SshFanOut fanOut;
-    private final HttpHealthCheck http;
     private final AnsibleStep ansible;
-    private final StepLogs stepLogs;
     private final ReleaseProperties props;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NEVER).build();
 
-    public FleetReleaseOperations(Environments environments, HostTargets targets, WorkerScripts workers,
-                                  SshFanOut fanOut, HttpHealthCheck http, AnsibleStep ansible, StepLogs stepLogs,
-                                  ReleaseProperties props) {
+    FleetReleaseOperations(Fleet fleet, Environments environments, AnsibleStep ansible, ReleaseProperties props) {
+        this.fleet = fleet;
         this.environments = environments;
-        this.targets = targets;
-        this.workers = workers;
-        this.fanOut = fanOut;
-        this.http = http;
         this.ansible = ansible;
-        this.stepLogs = stepLogs;
         this.props = props;
+    }
+
+    private FleetScope fleet(String environment, StepLog log) {
+        return fleet.in(environment, props.getWorkerTimeout(), log);
     }
 
     // ------------------------------------------------------------------------------------------------ observe
 
     @Override
-    public FleetState observe(String environment, String application) {
-        Environment e = environments.get(environment);
-        List<String> hostNames = e.hosts().stream().map(HostConfig::name).toList();
+    public FleetState observe(String environment, String application, StepLog log) {
+        FleetScope f = fleet(environment, log);
+        List<String> hosts = f.environment().hostNames();
+        log.line("step", "observe " + application + " on " + hosts);
         List<InstanceState> instances = new ArrayList<>();
-        try (StepLog log = log()) {
-            log.line("step", "observe " + application + " on " + hostNames);
-            List<SshTarget> ts = e.hosts().stream().map(h -> targets.target(e, h)).toList();
-            FanOutResult<WorkerResult> inv = fanOut.forEach(ts, Math.max(1, e.parallelism()),
-                    session -> workers.run(session, "inventory.sh", List.of("--root", root(e), "--no-health"),
-                            props.getWorkerTimeout(), log));
-            List<String> problems = new ArrayList<>();
-            for (int i = 0; i < hostNames.size(); i++) {
-                FanOutResult.HostOutcome<WorkerResult> o = inv.outcomes().get(i);
-                String host = hostNames.get(i);
-                if (!o.succeeded()) {
-                    problems.add(host + ": " + o.error().getMessage());
-                    continue;
-                }
-                if (!o.value().ok()) {
-                    problems.add(host + ": inventory.sh failed (exit " + o.value().exitCode() + "): "
-                            + o.value().error());
-                    continue;
-                }
-                for (JsonNode i2 : o.value().json().path("instances")) {
-                    if (application.equals(i2.path("app").asText())) {
-                        instances.add(new InstanceState(host, i2.path("instance").asText(), text(i2, "version"),
-                                "running".equals(i2.path("state").asText())));
-                    }
-                }
-            }
-            if (!problems.isEmpty()) {
-                throw new IllegalStateException("cannot observe " + application + " in " + environment + ": "
-                        + String.join("; ", problems));
-            }
-            String active = null;
-            if (lbApi(e) != null && !e.hosts().isEmpty()) {
-                HostConfig first = e.hosts().get(0);
-                JsonNode st = require(run(e, first, "lb-ctl.sh", List.of("--api", lbApi(e), "--pool", application,
-                        "--backend", backendId(first.name(), "blue"), "status"), log), first, "lb-ctl.sh status");
-                active = text(st, "active");
-            }
-            FleetState fleet = new FleetState(hostNames, active, instances);
-            log.line("step", "observed: " + fleet.liveVersions() + ", load balancer colour " + active);
-            return fleet;
-        }
+        f.inventory(false).values().forEach(onHost -> onHost.stream().filter(i -> application.equals(i.app()))
+                .forEach(i -> instances.add(new InstanceState(i.host(), i.instance(), i.version(), i.running()))));
+        String active = f.activeColour(application);
+        FleetState state = new FleetState(hosts, active, instances);
+        log.line("step", "observed: " + state.liveVersions() + ", load balancer colour " + active);
+        return state;
     }
 
     // ------------------------------------------------------------------------------------------------ evidence
 
     @Override
-    public CheckDiff checkDiff(String environment, String application, String version, List<PlanEntry> targetList) {
+    public CheckDiff checkDiff(String environment, String application, String version, List<PlanEntry> targetList,
+                               StepLog log) {
         Environment e = environments.get(environment);
         List<AnsibleRun> runs = targetList.stream()
-                .map(t -> deployRun(e, host(e, t.host()), application, version, t.instance(), true)).toList();
+                .map(t -> deployRun(e, e.requireHost(t.host()), application, version, t.instance(), true)).toList();
         List<PlaybookResult> results = new ArrayList<>();
-        try (StepLog log = log()) {
-            // one run per host (each host has its own instance port), up to the environment's parallelism at once
-            ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(e.parallelism(),
-                    Math.max(1, runs.size()))));
-            try {
-                List<Future<PlaybookResult>> futures = runs.stream()
-                        .map(r -> pool.submit(() -> ansible.runPlaybook(r, log))).toList();
-                for (Future<PlaybookResult> f : futures) {
-                    results.add(f.get());
-                }
-            } catch (ExecutionException ex) {
-                throw ex.getCause() instanceof RuntimeException re ? re
-                        : new IllegalStateException(ex.getCause().getMessage(), ex.getCause());
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while running the deploy playbook in check mode", ex);
-            } finally {
-                pool.shutdownNow();
+        // one run per host (each host has its own instance port), up to the environment's parallelism at once
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(e.parallelism(),
+                Math.max(1, runs.size()))));
+        try {
+            List<Future<PlaybookResult>> futures = runs.stream()
+                    .map(r -> pool.submit(() -> ansible.runPlaybook(r, log))).toList();
+            for (Future<PlaybookResult> f : futures) {
+                results.add(f.get());
             }
+        } catch (ExecutionException ex) {
+            throw ex.getCause() instanceof RuntimeException re ? re
+                    : new IllegalStateException(ex.getCause().getMessage(), ex.getCause());
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running the deploy playbook in check mode", ex);
+        } finally {
+            pool.shutdownNow();
         }
         StringBuilder out = new StringBuilder();
         List<String> changed = new ArrayList<>();
@@ -196,349 +131,159 @@ public class FleetReleaseOperations implements ReleaseOperations {
 
     @Override
     public Activation activate(String environment, String application, String host, String instance,
-                               String version) {
-        Environment e = environments.get(environment);
-        HostConfig h = host(e, host);
-        try (StepLog log = log()) {
-            WorkerResult r = run(e, h, "release-activate.sh", activateArgs(e, h, application, instance, version), log);
-            JsonNode j = r.json();
-            if (r.ok()) {
-                return new Activation(host, instance, text(j, "previousVersion"), version, true,
-                        "healthy on port " + j.path("port").asText());
-            }
-            if (r.exitCode() == 1 && j.path("healthy").isBoolean()) {
-                log.line("step", host + "/" + instance + " runs " + version + " but is unhealthy: " + r.error());
-                return new Activation(host, instance, text(j, "previousVersion"), version, false, r.error());
-            }
-            throw failure(h, "release-activate.sh " + application + " " + version + " on " + instance, r);
-        }
+                               String version, StepLog log) {
+        Activated a = fleet(environment, log).activate(host, application, instance, version,
+                props.getStartHealthTimeout(), props.isVerifyArtifactChecksum());
+        return new Activation(host, instance, a.previousVersion(), version, a.healthy(),
+                a.healthy() ? "healthy on port " + a.port() : a.error());
     }
 
     @Override
     public void restore(String environment, String application, String host, String instance,
-                        String previousVersion) {
+                        String previousVersion, StepLog log) {
         if (previousVersion == null) {
-            removeInstance(environment, application, host, instance, null);
+            removeInstance(environment, application, host, instance, null, log);
             return;
         }
-        Environment e = environments.get(environment);
-        HostConfig h = host(e, host);
-        try (StepLog log = log()) {
-            WorkerResult r = run(e, h, "release-activate.sh",
-                    activateArgs(e, h, application, instance, previousVersion), log);
-            if (r.ok()) {
-                return;
-            }
-            if (r.exitCode() == 1 && r.json().path("healthy").isBoolean()) {
-                // restored, but the previous version is not healthy either: the rollback verification reports it
-                LOG.warn("{}/{} restored to {} but unhealthy: {}", host, instance, previousVersion, r.error());
-                log.line("step", host + "/" + instance + " restored to " + previousVersion + " but unhealthy: "
-                        + r.error());
-                return;
-            }
-            throw failure(h, "restoring " + application + " " + previousVersion + " on " + instance, r);
+        Activated a = fleet(environment, log).activate(host, application, instance, previousVersion,
+                props.getStartHealthTimeout(), props.isVerifyArtifactChecksum());
+        if (!a.healthy()) {
+            // restored, but the previous version is not healthy either: the rollback verification reports it
+            LOG.warn("{}/{} restored to {} but unhealthy: {}", host, instance, previousVersion, a.error());
+            log.line("step", host + "/" + instance + " restored to " + previousVersion + " but unhealthy: "
+                    + a.error());
         }
     }
 
     @Override
-    public void startInstance(String environment, String application, String host, String instance) {
-        Environment e = environments.get(environment);
-        HostConfig h = host(e, host);
-        try (StepLog log = log()) {
-            WorkerResult r = run(e, h, "service.sh", serviceArgs(e, application, instance, "start"), log);
-            if (r.ok()) {
-                return;
-            }
-            if (r.exitCode() == 1 && "running".equals(r.json().path("state").asText())) {
-                log.line("step", host + "/" + instance + " started but unhealthy: " + r.error());
-                return; // started: the health check step decides
-            }
-            throw failure(h, "service.sh start " + application + "/" + instance, r);
-        }
+    public void startInstance(String environment, String application, String host, String instance, StepLog log) {
+        // started but unhealthy is no failure here: the health check step decides
+        fleet(environment, log).start(host, application, instance, props.getStartHealthTimeout());
     }
 
     @Override
-    public void stopInstance(String environment, String application, String host, String instance) {
-        Environment e = environments.get(environment);
-        HostConfig h = host(e, host);
-        try (StepLog log = log()) {
-            require(run(e, h, "service.sh", serviceArgs(e, application, instance, "stop"), log), h,
-                    "service.sh stop " + application + "/" + instance);
-        }
+    public void stopInstance(String environment, String application, String host, String instance, StepLog log) {
+        fleet(environment, log).stop(host, application, instance);
     }
 
     @Override
     public void removeInstance(String environment, String application, String host, String instance,
-                               String version) {
-        Environment e = environments.get(environment);
-        HostConfig h = host(e, host);
-        List<String> args = new ArrayList<>(List.of("--root", root(e), "--app", application, "--instance", instance));
-        if (version != null) {
-            args.addAll(List.of("--version", version));
-        }
-        try (StepLog log = log()) {
-            WorkerResult r = run(e, h, "release-remove.sh", args, log);
-            if (r.ok()) {
-                return;
-            }
-            if (r.exitCode() == 1 && r.json().has("currentVersion")) {
-                log.line("step", host + "/" + instance + " runs " + text(r.json(), "currentVersion") + ", not "
-                        + version + ": a later change owns it, left alone");
-                return;
-            }
-            throw failure(h, "release-remove.sh " + application + "/" + instance, r);
-        }
-    }
-
-    @Override
-    public void installRelease(String environment, String application, String version, String host,
-                               String instance) {
-        Environment e = environments.get(environment);
-        HostConfig h = host(e, host);
-        try (StepLog log = log()) {
-            ansible.runPlaybook(deployRun(e, h, application, version, instance, false), log).requireSuccess();
-        }
-    }
-
-    @Override
-    public void configureHosts(String environment, String application, List<String> hosts) {
-        Environment e = environments.get(environment);
-        hosts.forEach(n -> host(e, n));
-        try (StepLog log = log()) {
-            AnsibleRun.Builder run = AnsibleRun.builder(ansible.playbook("configure-host.yml"), inventory(e))
-                    .limit(limit(e, String.join(",", hosts))).timeout(props.getPlaybookTimeout())
-                    .hostKeyChecking(hostKeyChecking(e));
-            props.getAnsibleEnv().forEach(run::env);
-            ansible.runPlaybook(run.build(), log).requireSuccess();
-        }
+                               String version, StepLog log) {
+        fleet(environment, log).remove(host, application, instance, version);
     }
 
     // ------------------------------------------------------------------------------------------------ health
 
     @Override
     public HealthResult checkInstance(String environment, String application, String host, String instance,
-                                      String expectedVersion) {
-        Environment e = environments.get(environment);
-        HostConfig h = host(e, host);
-        URI base = URI.create("http://" + h.address() + ":" + environments.instancePort(h, application, instance));
-        try (StepLog log = log()) {
-            HealthReport version = http.check(List.of(base.resolve("/version")), 200,
-                    Pattern.compile("\"version\"\\s*:\\s*\"" + Pattern.quote(expectedVersion) + "\""),
-                    props.getHealthInterval(), props.getHealthDeadline(), log);
-            HealthReport health = http.check(List.of(base.resolve(environments.healthPath(application))), 200, null,
-                    props.getHealthInterval(), props.getHealthDeadline(), log);
-            UrlHealth v = version.results().get(0);
-            UrlHealth hh = health.results().get(0);
-            String seen = versionIn(v.bodyExcerpt());
-            boolean ok = v.healthy() && hh.healthy();
-            String detail = hh.healthy() ? "health " + hh.status() : "health " + describe(hh);
-            detail += v.healthy() ? ", version " + seen : ", version " + (seen != null ? seen + " (expected "
-                    + expectedVersion + ")" : describe(v));
-            return new HealthResult(ok, detail, seen == null ? Set.of() : Set.of(seen));
-        }
+                                      String expectedVersion, StepLog log) {
+        InstanceHealth h = fleet(environment, log).checkInstance(host, application, instance, expectedVersion,
+                props.getHealthInterval(), props.getHealthDeadline());
+        return new HealthResult(h.healthy(), h.detail(), h.version() == null ? Set.of() : Set.of(h.version()));
     }
 
     @Override
     public HealthResult checkThroughLoadBalancer(String environment, String application,
-                                                 Set<String> acceptedVersions) {
-        Environment e = environments.get(environment);
-        String lb = e.loadBalancer() == null ? null : e.loadBalancer().url();
-        if (lb == null || lb.isBlank()) {
+                                                 Set<String> acceptedVersions, StepLog log) {
+        FleetScope f = fleet(environment, log);
+        if (!f.hasLoadBalancerUrl()) {
             return HealthResult.ok("environment " + environment + " has no load balancer", null);
         }
-        URI base = URI.create(lb.replaceAll("/+$", "") + "/" + application + "/");
-        try (StepLog log = log()) {
-            UrlHealth health = http.check(List.of(base.resolve(healthPath(application))), 200, null,
-                    props.getHealthInterval(), props.getHealthDeadline(), log).results().get(0);
-            if (!health.healthy()) {
-                return HealthResult.failed("through the load balancer " + base + ": health " + describe(health));
-            }
-            Map<String, Integer> seen = new LinkedHashMap<>();
-            Set<String> versions = new LinkedHashSet<>();
-            List<String> bad = new ArrayList<>();
-            for (int i = 0; i < props.getLoadBalancerSamples(); i++) {
-                HttpResponse<String> resp = get(base.resolve("version"));
-                String v = resp == null ? null : versionIn(resp.body());
-                String key = resp == null ? "no answer" : resp.statusCode() != 200 ? "HTTP " + resp.statusCode()
-                        : v == null ? "no version" : v;
-                seen.merge(key, 1, Integer::sum);
-                if (v != null) {
-                    versions.add(v);
-                }
-                if (v == null || resp.statusCode() != 200 || !acceptedVersions.contains(v)) {
-                    bad.add(key);
-                }
-            }
-            String detail = props.getLoadBalancerSamples() + " requests through " + base + "version: " + seen;
-            log.line("step", detail + " (accepted " + acceptedVersions + ")");
-            return new HealthResult(bad.isEmpty(), bad.isEmpty() ? detail : detail + "; not accepted: "
-                    + new LinkedHashSet<>(bad), versions);
+        String base = f.loadBalancerUri(application, "").toString();
+        UrlHealth health = f.healthViaLoadBalancer(application, props.getHealthInterval(), props.getHealthDeadline());
+        if (!health.healthy()) {
+            return HealthResult.failed("through the load balancer " + base + ": health " + FleetScope.describe(health));
         }
+        Map<String, Integer> seen = new LinkedHashMap<>();
+        Set<String> versions = new LinkedHashSet<>();
+        List<String> bad = new ArrayList<>();
+        for (int i = 0; i < props.getLoadBalancerSamples(); i++) {
+            TrafficAnswer a = f.viaLoadBalancer(application, "version");
+            String v = a.answered() ? a.version() : null;
+            String key = !a.answered() ? "no answer" : a.status() != 200 ? "HTTP " + a.status()
+                    : v == null ? "no version" : v;
+            seen.merge(key, 1, Integer::sum);
+            if (v != null) {
+                versions.add(v);
+            }
+            if (v == null || a.status() != 200 || !acceptedVersions.contains(v)) {
+                bad.add(key);
+            }
+        }
+        String detail = props.getLoadBalancerSamples() + " requests through " + base + "version: " + seen;
+        log.line("step", detail + " (accepted " + acceptedVersions + ")");
+        return new HealthResult(bad.isEmpty(), bad.isEmpty() ? detail : detail + "; not accepted: "
+                + new LinkedHashSet<>(bad), versions);
     }
 
     // ------------------------------------------------------------------------------------------------ load balancer
+    // an environment without a load balancer admin API has no backends to drain or register: nothing to do
 
     @Override
-    public void drain(String environment, String application, String host, String instance) {
+    public void drain(String environment, String application, String host, String instance, StepLog log) {
         // no new requests, and the ones in flight finish before the instance is switched (release-activate.sh
         // restarts it): at most drain-wait
-        backendAction(environment, application, host, instance, "drain", props.getDrainWait().isZero() ? List.of()
-                : List.of("--wait-idle", String.valueOf(Math.max(1, props.getDrainWait().toSeconds()))));
+        FleetScope f = fleet(environment, log);
+        if (f.hasLoadBalancerApi()) {
+            f.drain(host, application, instance, props.getDrainWait());
+        }
     }
 
     @Override
-    public void undrain(String environment, String application, String host, String instance) {
-        backendAction(environment, application, host, instance, "undrain", List.of("--wait-healthy",
-                String.valueOf(props.getLoadBalancerWaitHealthy().toSeconds())));
+    public void undrain(String environment, String application, String host, String instance, StepLog log) {
+        FleetScope f = fleet(environment, log);
+        if (f.hasLoadBalancerApi()) {
+            f.undrain(host, application, instance, props.getLoadBalancerWaitHealthy());
+        }
     }
 
     @Override
     public void registerBackend(String environment, String application, String host, String instance,
-                                String colour) {
-        Environment e = environments.get(environment);
-        HostConfig h = host(e, host);
-        if (lbApi(e) == null) {
-            return;
-        }
-        try (StepLog log = log()) {
-            require(run(e, h, "lb-ctl.sh", List.of("--api", lbApi(e), "--pool", application, "--backend",
-                    backendId(host, instance), "--url", "http://" + h.address() + ":"
-                            + environments.instancePort(h, application, instance), "--color", colour, "add"), log),
-                    h, "lb-ctl.sh add " + backendId(host, instance));
+                                String colour, StepLog log) {
+        FleetScope f = fleet(environment, log);
+        if (f.hasLoadBalancerApi()) {
+            f.addBackend(host, application, instance, colour, Duration.ZERO);
         }
     }
 
     @Override
-    public void deregisterBackend(String environment, String application, String host, String instance) {
-        Environment e = environments.get(environment);
-        HostConfig h = host(e, host);
-        if (lbApi(e) == null) {
-            return;
-        }
-        try (StepLog log = log()) {
-            require(run(e, h, "lb-ctl.sh", List.of("--api", lbApi(e), "--pool", application, "--backend",
-                    backendId(host, instance), "remove"), log), h, "lb-ctl.sh remove " + backendId(host, instance));
+    public void deregisterBackend(String environment, String application, String host, String instance,
+                                  StepLog log) {
+        FleetScope f = fleet(environment, log);
+        if (f.hasLoadBalancerApi()) {
+            f.removeBackend(host, application, instance);
         }
     }
 
     @Override
-    public void switchColour(String environment, String application, String colour) {
-        Environment e = environments.get(environment);
-        if (lbApi(e) == null) {
+    public void switchColour(String environment, String application, String colour, StepLog log) {
+        FleetScope f = fleet(environment, log);
+        if (!f.hasLoadBalancerApi()) {
             throw new IllegalStateException("environment " + environment + " has no load balancer api-url: "
                     + "blue-green needs one (opsflow.environments." + environment + ".load-balancer.api-url)");
         }
-        HostConfig first = e.hosts().get(0);
-        try (StepLog log = log()) {
-            require(run(e, first, "lb-switch.sh", List.of("--api", lbApi(e), "--pool", application, "--to", colour),
-                    log), first, "lb-switch.sh --to " + colour);
-        }
+        f.switchTo(application, colour);
     }
 
-    private void backendAction(String environment, String application, String host, String instance, String action,
-                               List<String> extra) {
+    // ------------------------------------------------------------------------------------------------ Ansible
+
+    @Override
+    public void installRelease(String environment, String application, String version, String host,
+                               String instance, StepLog log) {
         Environment e = environments.get(environment);
-        HostConfig h = host(e, host);
-        if (lbApi(e) == null) {
-            return;
-        }
-        List<String> args = new ArrayList<>(List.of("--api", lbApi(e), "--pool", application, "--backend",
-                backendId(host, instance)));
-        args.addAll(extra);
-        args.add(action);
-        try (StepLog log = log()) {
-            WorkerResult r = run(e, h, "lb-ctl.sh", args, log);
-            if (r.ok()) {
-                if (r.json().path("idle").isBoolean() && !r.json().path("idle").asBoolean()) {
-                    log.line("step", backendId(host, instance) + " still had " + r.json().path("inFlight").asInt()
-                            + " request(s) in flight after opsflow.release.drain-wait; going on: they will be cut off");
-                }
-                return;
-            }
-            if (r.exitCode() == 1 && r.json().path("present").isBoolean() && !r.json().path("present").asBoolean()) {
-                log.line("step", backendId(host, instance) + " is not a backend of pool " + application + ": "
-                        + action + " skipped");
-                return;
-            }
-            throw failure(h, "lb-ctl.sh " + action + " " + backendId(host, instance), r);
-        }
+        HostConfig h = e.requireHost(host);
+        ansible.runPlaybook(deployRun(e, h, application, version, instance, false), log).requireSuccess();
     }
 
-    // ------------------------------------------------------------------------------------------------ helpers
-
-    /** Backend id of an instance in its application's pool (as the sandbox registers them). */
-    static String backendId(String host, String instance) {
-        return host + "-" + instance;
-    }
-
-    private StepLog log() {
-        BpmnExecutionContext ctx = Context.getBpmnExecutionContext();
-        if (ctx != null && ctx.getExecution() != null) {
-            return stepLogs.forExecution(ctx.getExecution());
-        }
-        return StepLogs.noop();
-    }
-
-    private static HostConfig host(Environment e, String name) {
-        return e.host(name).orElseThrow(() -> new IllegalArgumentException("environment " + e.name()
-                + " has no host " + name + " (hosts: " + e.hosts().stream().map(HostConfig::name).toList() + ")"));
-    }
-
-    private static String root(Environment e) {
-        return e.appRoot() == null || e.appRoot().isBlank() ? "~" : e.appRoot();
-    }
-
-    private static String lbApi(Environment e) {
-        String api = e.loadBalancer() == null ? null : e.loadBalancer().apiUrl();
-        return api == null || api.isBlank() ? null : api.replaceAll("/+$", "");
-    }
-
-    private String healthPath(String application) {
-        String p = environments.healthPath(application);
-        return p.startsWith("/") ? p.substring(1) : p;
-    }
-
-    private List<String> activateArgs(Environment e, HostConfig h, String app, String instance, String version) {
-        List<String> args = new ArrayList<>(List.of("--root", root(e), "--app", app, "--instance", instance,
-                "--version", version, "--artifact", artifact(e, app, version), "--port",
-                String.valueOf(environments.instancePort(h, app, instance)), "--health-path",
-                environments.healthPath(app), "--health-timeout",
-                String.valueOf(Math.max(1, props.getStartHealthTimeout().toSeconds()))));
-        if (props.isVerifyArtifactChecksum()) {
-            args.addAll(List.of("--sha256", "auto"));
-        }
-        return args;
-    }
-
-    private List<String> serviceArgs(Environment e, String app, String instance, String action) {
-        return List.of("--root", root(e), "--app", app, "--instance", instance, "--health-timeout",
-                String.valueOf(Math.max(1, props.getStartHealthTimeout().toSeconds())), action);
-    }
-
-    /** {@code <store>/<app>-<version>.tar.gz}: a directory on the hosts or an http(s) URL base. */
-    static String artifact(Environment e, String app, String version) {
-        String store = e.artifactStore();
-        if (store == null || store.isBlank()) {
-            throw new IllegalStateException("environment " + e.name() + " has no artifact store "
-                    + "(opsflow.environments." + e.name() + ".artifact-store)");
-        }
-        return store.replaceAll("/+$", "") + "/" + app + "-" + version + ".tar.gz";
-    }
-
-    private WorkerResult run(Environment e, HostConfig h, String script, List<String> args, StepLog log) {
-        return workers.run(targets.target(e, h), script, args, props.getWorkerTimeout(), log);
-    }
-
-    private static JsonNode require(WorkerResult r, HostConfig h, String what) {
-        if (!r.ok()) {
-            throw failure(h, what, r);
-        }
-        return r.json();
-    }
-
-    private static IllegalStateException failure(HostConfig h, String what, WorkerResult r) {
-        return new IllegalStateException(h.name() + ": " + what + " failed (exit " + r.exitCode() + "): "
-                + r.error());
+    @Override
+    public void configureHosts(String environment, String application, List<String> hosts, StepLog log) {
+        Environment e = environments.get(environment);
+        hosts.forEach(e::requireHost);
+        AnsibleRun.Builder run = AnsibleRun.builder(ansible.playbook("configure-host.yml"), inventory(e))
+                .limit(limit(e, String.join(",", hosts))).timeout(props.getPlaybookTimeout())
+                .hostKeyChecking(hostKeyChecking(e));
+        props.getAnsibleEnv().forEach(run::env);
+        ansible.runPlaybook(run.build(), log).requireSuccess();
     }
 
     private AnsibleRun deployRun(Environment e, HostConfig h, String app, String version, String instance,
@@ -575,35 +320,5 @@ public class FleetReleaseOperations implements ReleaseOperations {
 
     private static boolean hostKeyChecking(Environment e) {
         return e.ssh() == null || e.ssh().hostKeyChecking();
-    }
-
-    private HttpResponse<String> get(URI uri) {
-        try {
-            return client.send(HttpRequest.newBuilder(uri).GET().timeout(Duration.ofSeconds(5))
-                    .header("User-Agent", "opsflow-release").build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException ex) {
-            return null;
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while checking " + uri, ex);
-        }
-    }
-
-    static String versionIn(String body) {
-        if (body == null) {
-            return null;
-        }
-        Matcher m = VERSION_FIELD.matcher(body);
-        return m.find() ? m.group(1) : null;
-    }
-
-    private static String describe(UrlHealth u) {
-        return (u.status() > 0 ? "HTTP " + u.status() : "no answer") + (u.lastError() == null ? "" : " ("
-                + u.lastError() + ")");
-    }
-
-    private static String text(JsonNode j, String field) {
-        JsonNode v = j.get(field);
-        return v == null || v.isNull() ? null : v.asText();
     }
 }

@@ -6,9 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
-import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
 
 /**
  * Task_GatherEvidence of deploy-application: the application must not be on any host of the environment yet
@@ -16,22 +17,19 @@ import org.springframework.stereotype.Component;
  * playbook with {@code --check --diff} as evidence. Nothing on the hosts changes here.
  */
 @Component("deployGatherEvidence")
-public class GatherDeployEvidenceDelegate implements JavaDelegate {
+class GatherDeployEvidenceDelegate extends ReleaseStep {
     /** Instance a first deployment creates on every host (the first colour of later blue-green releases). */
     public static final String FIRST_INSTANCE = "blue";
-    private final ReleaseOperations ops;
 
-    public GatherDeployEvidenceDelegate(ReleaseOperations ops) {
-        this.ops = ops;
+    GatherDeployEvidenceDelegate(ReleaseOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        ReleaseVars v = new ReleaseVars(execution);
+    void run(ReleaseVars v, StepLog log) {
+        FleetState fleet = observeBefore(v, log);
         String env = v.environment();
         String app = v.application();
-        FleetState fleet = ops.observe(env, app);
-        v.setVersions(HOSTS_BEFORE, fleet.liveVersions());
         if (fleet.deployedAnywhere()) {
             String where = fleet.instances().stream()
                     .map(i -> i.host() + "/" + i.instance() + " " + i.version() + (i.running() ? "" : " (stopped)"))
@@ -47,17 +45,9 @@ public class GatherDeployEvidenceDelegate implements JavaDelegate {
             entries.add(new PlanEntry(h, FIRST_INSTANCE, null, null, null, v.version(), 0));
         }
         ReleasePlan plan = new ReleasePlan("deploy", v.version(), null, FIRST_INSTANCE, entries, List.of());
-        CheckDiff diff = ops.checkDiff(env, app, v.version(), plan.entries());
-        if (!diff.ok()) {
-            v.set(CHECK_DIFF, ReleaseVars.clip(diff.output()));
-            throw v.failure(ERR_NOT_POSSIBLE, "ansible-playbook --check --diff of the deploy playbook failed: "
-                    + diff.summary());
-        }
+        CheckDiff diff = checkDiff(v, plan, log);
         v.setJson(PLAN, plan);
-        v.setJson(FAILED_HOSTS, List.of());
-        v.setJson(REVERTED_HOSTS, List.of());
-        v.setJson(RESTORED_HOSTS, List.of());
-        v.set(ROLLBACK_REQUIRED, false);
+        v.resetOutcome();
         StringBuilder s = new StringBuilder("First deployment of ").append(app).append(' ').append(v.version())
                 .append(" to ").append(env).append(":\n");
         for (PlanEntry e : entries) {

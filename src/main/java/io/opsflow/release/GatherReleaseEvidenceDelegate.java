@@ -5,11 +5,12 @@ import static io.opsflow.release.ReleaseVars.*;
 import java.time.Duration;
 import java.util.List;
 
-import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
 
 /**
  * Task_GatherEvidence of release-version: observes which version runs on which host, plans the batches, runs the
@@ -17,22 +18,19 @@ import org.springframework.stereotype.Component;
  * hosts changes here. Refuses (RELEASE_NOT_POSSIBLE) when the application is not deployed or the check fails.
  */
 @Component("releaseGatherEvidence")
-public class GatherReleaseEvidenceDelegate implements JavaDelegate {
+class GatherReleaseEvidenceDelegate extends ReleaseStep {
     private static final Logger LOG = LoggerFactory.getLogger(GatherReleaseEvidenceDelegate.class);
-    private final ReleaseOperations ops;
 
-    public GatherReleaseEvidenceDelegate(ReleaseOperations ops) {
-        this.ops = ops;
+    GatherReleaseEvidenceDelegate(ReleaseOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        ReleaseVars v = new ReleaseVars(execution);
+    void run(ReleaseVars v, StepLog log) {
+        FleetState fleet = observeBefore(v, log);
+        v.set(ACTIVE_COLOUR_BEFORE, fleet.activeColour());
         String env = v.environment();
         String app = v.application();
-        FleetState fleet = ops.observe(env, app);
-        v.setVersions(HOSTS_BEFORE, fleet.liveVersions());
-        v.set(ACTIVE_COLOUR_BEFORE, fleet.activeColour());
 
         List<String> liveHosts = fleet.hosts().stream().filter(h -> fleet.live(h).isPresent()).toList();
         ReleasePlan plan;
@@ -44,12 +42,7 @@ public class GatherReleaseEvidenceDelegate implements JavaDelegate {
         }
         int budget = plan.entries().size() * v.integer(MAX_FAILURE_PERCENT) / 100;
 
-        CheckDiff diff = ops.checkDiff(env, app, v.version(), plan.entries());
-        if (!diff.ok()) {
-            v.set(CHECK_DIFF, ReleaseVars.clip(diff.output()));
-            throw v.failure(ERR_NOT_POSSIBLE, "ansible-playbook --check --diff of the deploy playbook failed: "
-                    + diff.summary());
-        }
+        CheckDiff diff = checkDiff(v, plan, log);
 
         v.setJson(PLAN, plan);
         v.setJson(BATCHES, plan.batchHosts());
@@ -57,10 +50,7 @@ public class GatherReleaseEvidenceDelegate implements JavaDelegate {
         v.set(PREVIOUS_COLOUR, plan.previousColour());
         v.set(TARGET_COLOUR, plan.targetColour());
         v.set(FAILURE_BUDGET, budget);
-        v.setJson(FAILED_HOSTS, List.of());
-        v.setJson(REVERTED_HOSTS, List.of());
-        v.setJson(RESTORED_HOSTS, List.of());
-        v.set(ROLLBACK_REQUIRED, false);
+        v.resetOutcome();
         v.set(CANARY_DONE, 0);
         v.set(CANARY_INTERVAL, canaryInterval(v).toString());
 

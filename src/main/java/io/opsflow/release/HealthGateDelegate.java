@@ -7,11 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
 
 /**
  * Task_HealthGate after each batch (rolling, canary): checks every instance of the batch directly. Healthy ones are
@@ -21,26 +22,24 @@ import org.springframework.stereotype.Component;
  * HEALTH_CHECK_FAILED, which compensates the batch and then the completed ones.
  */
 @Component("releaseHealthGate")
-public class HealthGateDelegate implements JavaDelegate {
+class HealthGateDelegate extends ReleaseStep {
     private static final Logger LOG = LoggerFactory.getLogger(HealthGateDelegate.class);
-    private final ReleaseOperations ops;
 
-    public HealthGateDelegate(ReleaseOperations ops) {
-        this.ops = ops;
+    HealthGateDelegate(ReleaseOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        ReleaseVars v = new ReleaseVars(execution);
+    void run(ReleaseVars v, StepLog log) {
         int batch = v.batchIndex();
         ReleasePlan plan = v.plan();
         boolean canaryBatch = ReleasePlan.CANARY.equals(plan.strategy()) && batch == 0;
         Map<PlanEntry, String> unhealthy = new LinkedHashMap<>();
         for (PlanEntry e : plan.batch(batch)) {
             HealthResult r = ops.checkInstance(v.environment(), v.application(), e.host(), e.instance(),
-                    e.toVersion());
+                    e.toVersion(), log);
             if (r.healthy()) {
-                ops.undrain(v.environment(), v.application(), e.host(), e.instance());
+                ops.undrain(v.environment(), v.application(), e.host(), e.instance(), log);
             } else {
                 unhealthy.put(e, r.detail());
             }
@@ -60,8 +59,8 @@ public class HealthGateDelegate implements JavaDelegate {
                     + budget + " of " + plan.entries().size() + ")"));
         }
         for (PlanEntry e : unhealthy.keySet()) {
-            ops.restore(v.environment(), v.application(), e.host(), e.instance(), e.instancePreviousVersion());
-            ops.undrain(v.environment(), v.application(), e.host(), e.instance());
+            ops.restore(v.environment(), v.application(), e.host(), e.instance(), e.instancePreviousVersion(), log);
+            ops.undrain(v.environment(), v.application(), e.host(), e.instance(), log);
             v.appendHost(REVERTED_HOSTS, e.host());
             LOG.warn("health gate batch {}: {} unhealthy, within the failure budget ({} of {}): reverted to {} and "
                     + "continuing", batch + 1, e.host(), failed.size(), budget, e.instancePreviousVersion());

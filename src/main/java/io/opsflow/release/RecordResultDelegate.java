@@ -2,22 +2,20 @@ package io.opsflow.release;
 
 import static io.opsflow.release.ReleaseVars.HOSTS_AFTER;
 
-import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
 
 /** Task_RecordResult: observes the fleet once more and records {@code hostsAfter} (host → version it serves). */
 @Component("releaseRecordResult")
-public class RecordResultDelegate implements JavaDelegate {
-    private final ReleaseOperations ops;
-
-    public RecordResultDelegate(ReleaseOperations ops) {
-        this.ops = ops;
+class RecordResultDelegate extends ReleaseStep {
+    RecordResultDelegate(ReleaseOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        ReleaseVars v = new ReleaseVars(execution);
-        v.setVersions(HOSTS_AFTER, ops.observe(v.environment(), v.application()).liveVersions());
+    void run(ReleaseVars v, StepLog log) {
+        v.setVersions(HOSTS_AFTER, ops.observe(v.environment(), v.application(), log).liveVersions());
     }
 }

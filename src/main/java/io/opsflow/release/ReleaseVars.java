@@ -61,6 +61,14 @@ public final class ReleaseVars {
         this.execution = execution;
     }
 
+    /** Nothing failed, reverted or restored yet, no rollback required: the start of what happened. */
+    public void resetOutcome() {
+        setJson(FAILED_HOSTS, List.of());
+        setJson(REVERTED_HOSTS, List.of());
+        setJson(RESTORED_HOSTS, List.of());
+        set(ROLLBACK_REQUIRED, false);
+    }
+
     public DelegateExecution execution() {
         return execution;
     }

@@ -7,11 +7,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
 
 /**
  * Task_RestoreBatch, compensation handler of Task_ActivateBatch: restores the previous version on exactly the hosts
@@ -19,17 +20,15 @@ import org.springframework.stereotype.Component;
  * the failure budget. Runs with the batch's snapshot ({@code batchIndex}).
  */
 @Component("releaseRestoreBatch")
-public class RestoreBatchDelegate implements JavaDelegate {
+class RestoreBatchDelegate extends ReleaseStep {
     private static final Logger LOG = LoggerFactory.getLogger(RestoreBatchDelegate.class);
-    private final ReleaseOperations ops;
 
-    public RestoreBatchDelegate(ReleaseOperations ops) {
-        this.ops = ops;
+    RestoreBatchDelegate(ReleaseOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        ReleaseVars v = new ReleaseVars(execution);
+    void run(ReleaseVars v, StepLog log) {
         int batch = v.batchIndex();
         List<String> reverted = v.hostList(REVERTED_HOSTS);
         List<PlanEntry> entries = new ArrayList<>(v.plan().batch(batch));
@@ -39,9 +38,9 @@ public class RestoreBatchDelegate implements JavaDelegate {
                 LOG.info("rollback batch {}: {} was already reverted by its health gate", batch + 1, e.host());
                 continue;
             }
-            ops.drain(v.environment(), v.application(), e.host(), e.instance());
-            ops.restore(v.environment(), v.application(), e.host(), e.instance(), e.instancePreviousVersion());
-            ops.undrain(v.environment(), v.application(), e.host(), e.instance());
+            ops.drain(v.environment(), v.application(), e.host(), e.instance(), log);
+            ops.restore(v.environment(), v.application(), e.host(), e.instance(), e.instancePreviousVersion(), log);
+            ops.undrain(v.environment(), v.application(), e.host(), e.instance(), log);
             v.appendHost(RESTORED_HOSTS, e.host());
             LOG.info("rollback batch {}: {}/{} back to {}", batch + 1, e.host(), e.instance(),
                     e.instancePreviousVersion());

@@ -6,11 +6,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
 
 /**
  * Task_RestoreIdle, compensation handler of Task_DeployIdle: puts each host's idle instance back as it was, in
@@ -18,26 +19,24 @@ import org.springframework.stereotype.Component;
  * version is left running.
  */
 @Component("releaseRestoreIdle")
-public class RestoreIdleDelegate implements JavaDelegate {
+class RestoreIdleDelegate extends ReleaseStep {
     private static final Logger LOG = LoggerFactory.getLogger(RestoreIdleDelegate.class);
-    private final ReleaseOperations ops;
 
-    public RestoreIdleDelegate(ReleaseOperations ops) {
-        this.ops = ops;
+    RestoreIdleDelegate(ReleaseOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        ReleaseVars v = new ReleaseVars(execution);
+    void run(ReleaseVars v, StepLog log) {
         List<PlanEntry> entries = new ArrayList<>(v.plan().entries());
         Collections.reverse(entries);
         for (PlanEntry e : entries) {
             if (e.instancePreviousVersion() == null) {
-                ops.deregisterBackend(v.environment(), v.application(), e.host(), e.instance());
-                ops.removeInstance(v.environment(), v.application(), e.host(), e.instance(), e.toVersion());
+                ops.deregisterBackend(v.environment(), v.application(), e.host(), e.instance(), log);
+                ops.removeInstance(v.environment(), v.application(), e.host(), e.instance(), e.toVersion(), log);
                 LOG.info("rollback: removed idle {}/{}", e.host(), e.instance());
             } else {
-                ops.restore(v.environment(), v.application(), e.host(), e.instance(), e.instancePreviousVersion());
+                ops.restore(v.environment(), v.application(), e.host(), e.instance(), e.instancePreviousVersion(), log);
                 LOG.info("rollback: idle {}/{} back to {}", e.host(), e.instance(), e.instancePreviousVersion());
             }
             v.appendHost(RESTORED_HOSTS, e.host());

@@ -1,21 +1,19 @@
 package io.opsflow.release;
 
-import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
 
 /** Task_SwitchTraffic (blue-green): the load balancer routes only to the new colour. Compensated by SwitchBack. */
 @Component("releaseSwitchTraffic")
-public class SwitchTrafficDelegate implements JavaDelegate {
-    private final ReleaseOperations ops;
-
-    public SwitchTrafficDelegate(ReleaseOperations ops) {
-        this.ops = ops;
+class SwitchTrafficDelegate extends ReleaseStep {
+    SwitchTrafficDelegate(ReleaseOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        ReleaseVars v = new ReleaseVars(execution);
-        ops.switchColour(v.environment(), v.application(), v.plan().targetColour());
+    void run(ReleaseVars v, StepLog log) {
+        ops.switchColour(v.environment(), v.application(), v.plan().targetColour(), log);
     }
 }

@@ -9,11 +9,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
-import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
 
 /**
  * Task_VerifyRollback (release): after compensation, re-observes the fleet and verifies that every host serves the
@@ -22,19 +23,17 @@ import org.springframework.stereotype.Component;
  * FAILED, with what is wrong in {@code failureReason}).
  */
 @Component("releaseVerifyRollback")
-public class VerifyRollbackDelegate implements JavaDelegate {
+class VerifyRollbackDelegate extends ReleaseStep {
     private static final Logger LOG = LoggerFactory.getLogger(VerifyRollbackDelegate.class);
-    private final ReleaseOperations ops;
 
-    public VerifyRollbackDelegate(ReleaseOperations ops) {
-        this.ops = ops;
+    VerifyRollbackDelegate(ReleaseOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        ReleaseVars v = new ReleaseVars(execution);
+    void run(ReleaseVars v, StepLog log) {
         ReleasePlan plan = v.plan();
-        FleetState fleet = ops.observe(v.environment(), v.application());
+        FleetState fleet = ops.observe(v.environment(), v.application(), log);
         v.setVersions(HOSTS_AFTER, fleet.liveVersions());
         List<String> problems = new ArrayList<>();
         if (plan.previousColour() != null && !plan.previousColour().equals(fleet.activeColour())) {
@@ -53,12 +52,12 @@ public class VerifyRollbackDelegate implements JavaDelegate {
                 continue;
             }
             HealthResult r = ops.checkInstance(v.environment(), v.application(), e.host(), live.get().instance(),
-                    e.fromVersion());
+                    e.fromVersion(), log);
             if (!r.healthy()) {
                 problems.add(e.host() + ": " + r.detail());
             }
         }
-        HealthResult lb = ops.checkThroughLoadBalancer(v.environment(), v.application(), before);
+        HealthResult lb = ops.checkThroughLoadBalancer(v.environment(), v.application(), before, log);
         if (!lb.healthy()) {
             problems.add("load balancer: " + lb.detail());
         }

@@ -6,9 +6,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
 
 /**
  * Health gate through the load balancer (release: after the last batch or after the blue-green switch; deploy: after
@@ -16,23 +17,20 @@ import org.springframework.stereotype.Component;
  * of hosts reverted within the failure budget). Failure → HEALTH_CHECK_FAILED → compensation.
  */
 @Component("releaseVerifyThroughLoadBalancer")
-public class VerifyThroughLoadBalancerDelegate implements JavaDelegate {
-    private final ReleaseOperations ops;
-
-    public VerifyThroughLoadBalancerDelegate(ReleaseOperations ops) {
-        this.ops = ops;
+class VerifyThroughLoadBalancerDelegate extends ReleaseStep {
+    VerifyThroughLoadBalancerDelegate(ReleaseOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        ReleaseVars v = new ReleaseVars(execution);
+    void run(ReleaseVars v, StepLog log) {
         ReleasePlan plan = v.plan();
         Set<String> accepted = new LinkedHashSet<>();
         accepted.add(v.version());
         List<String> reverted = v.hostList(REVERTED_HOSTS);
         plan.entries().stream().filter(e -> reverted.contains(e.host())).map(PlanEntry::fromVersion)
                 .forEach(accepted::add);
-        HealthResult r = ops.checkThroughLoadBalancer(v.environment(), v.application(), accepted);
+        HealthResult r = ops.checkThroughLoadBalancer(v.environment(), v.application(), accepted, log);
         if (!r.healthy()) {
             throw v.healthFailure("health check through the load balancer failed (expected " + accepted + "): "
                     + r.detail());

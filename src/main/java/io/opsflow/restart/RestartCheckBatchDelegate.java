@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 import io.opsflow.step.exec.StepLog;
@@ -16,37 +15,30 @@ import io.opsflow.step.exec.StepLogs;
  * are committed; the diagram then routes a failed batch to Task_HoldFailedBatch ({@link RestartHoldFailedBatchDelegate}).
  */
 @Component("restartCheckBatch")
-public class RestartCheckBatchDelegate implements JavaDelegate {
-    private final RestartOperations ops;
-    private final StepLogs logs;
-
-    public RestartCheckBatchDelegate(RestartOperations ops, StepLogs logs) {
-        this.ops = ops;
-        this.logs = logs;
+class RestartCheckBatchDelegate extends RestartStep {
+    RestartCheckBatchDelegate(RestartOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        String env = (String) execution.getVariable("environment");
+    void run(DelegateExecution execution, String env, StepLog log) {
         boolean includeDatabase = Boolean.TRUE.equals(execution.getVariable("includeDatabase"));
         HostProgress progress = HostProgress.read(execution);
         List<String> failed = new ArrayList<>();
-        try (StepLog log = logs.forExecution(execution)) {
-            for (String host : RestartVariables.batch(execution)) {
-                RestartOperations.HostState s;
-                try {
-                    s = ops.probeHost(env, host, includeDatabase, log);
-                } catch (RuntimeException e) {
-                    s = new RestartOperations.HostState(host, false, "unreachable: " + e.getMessage());
-                }
-                if (s.healthy()) {
-                    progress.set(host, "restarted");
-                } else {
-                    progress.set(host, "FAILED: " + s.detail());
-                    failed.add(host);
-                }
-                log.info(host + ": " + progress.get(host));
+        for (String host : RestartVariables.batch(execution)) {
+            RestartOperations.HostState s;
+            try {
+                s = ops.probeHost(env, host, includeDatabase, log);
+            } catch (RuntimeException e) {
+                s = new RestartOperations.HostState(host, false, "unreachable: " + e.getMessage());
             }
+            if (s.healthy()) {
+                progress.set(host, "restarted");
+            } else {
+                progress.set(host, "FAILED: " + s.detail());
+                failed.add(host);
+            }
+            log.info(host + ": " + progress.get(host));
         }
         progress.write(execution);
         execution.setVariable("batchHealthy", failed.isEmpty());

@@ -15,9 +15,9 @@ import io.opsflow.step.exec.StepLogs;
  * the job probes again and, when healthy, the run continues with undrain and the next batch.
  */
 @Component("restartHoldFailedBatch")
-public class RestartHoldFailedBatchDelegate extends RestartCheckBatchDelegate {
+class RestartHoldFailedBatchDelegate extends RestartCheckBatchDelegate {
 
-    public RestartHoldFailedBatchDelegate(RestartOperations ops, StepLogs logs) {
+    RestartHoldFailedBatchDelegate(RestartOperations ops, StepLogs logs) {
         super(ops, logs);
     }
 

@@ -1,7 +1,6 @@
 package io.opsflow.restart;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 import io.opsflow.step.exec.StepLog;
@@ -13,22 +12,17 @@ import io.opsflow.step.exec.StepLogs;
  * Cockpit); the batch check that follows decides. An unreachable host throws (retry, then incident on that host).
  */
 @Component("restartHost")
-public class RestartHostDelegate implements JavaDelegate {
-    private final RestartOperations ops;
-    private final StepLogs logs;
-
-    public RestartHostDelegate(RestartOperations ops, StepLogs logs) {
-        this.ops = ops;
-        this.logs = logs;
+class RestartHostDelegate extends RestartStep {
+    RestartHostDelegate(RestartOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        String env = (String) execution.getVariable("environment");
+    void run(DelegateExecution execution, String env, StepLog log) {
         String host = (String) execution.getVariable("host");
         boolean includeDatabase = Boolean.TRUE.equals(execution.getVariable("includeDatabase"));
         RestartOperations.HostState state;
-        try (StepLog log = logs.forExecution(execution)) {
+        try {
             state = ops.restartHost(env, host, includeDatabase, log);
         } catch (RuntimeException e) {
             throw new IllegalStateException("restart of " + host + " in " + env + " (" + RestartVariables.batchLabel(

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 import io.opsflow.step.exec.StepLog;
@@ -16,25 +15,17 @@ import io.opsflow.step.exec.StepLogs;
  * {@code hostProgress} (all pending).
  */
 @Component("restartPlan")
-public class RestartPlanDelegate implements JavaDelegate {
-    private final RestartOperations ops;
-    private final StepLogs logs;
-
-    public RestartPlanDelegate(RestartOperations ops, StepLogs logs) {
-        this.ops = ops;
-        this.logs = logs;
+class RestartPlanDelegate extends RestartStep {
+    RestartPlanDelegate(RestartOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        String env = (String) execution.getVariable("environment");
+    void run(DelegateExecution execution, String env, StepLog log) {
         boolean includeDatabase = Boolean.TRUE.equals(execution.getVariable("includeDatabase"));
         boolean emergency = "emergency".equals(execution.getVariable("mode"));
         int batchSize = ((Number) execution.getVariable("batchSize")).intValue();
-        List<RestartOperations.HostServices> inventory;
-        try (StepLog log = logs.forExecution(execution)) {
-            inventory = ops.inventory(env, includeDatabase, log);
-        }
+        List<RestartOperations.HostServices> inventory = ops.inventory(env, includeDatabase, log);
         if (inventory.isEmpty()) {
             throw new IllegalStateException("environment " + env + " has no hosts: nothing to restart");
         }

@@ -8,7 +8,7 @@ import org.springframework.stereotype.Component;
 
 /** Approval reminder (non-interrupting timer on Task_Approve): counts {@code remindersSent} and logs for the group. */
 @Component("restartRemindApprovers")
-public class RestartRemindApproversDelegate implements JavaDelegate {
+class RestartRemindApproversDelegate implements JavaDelegate {
     private static final Logger LOG = LoggerFactory.getLogger(RestartRemindApproversDelegate.class);
 
     @Override

@@ -12,11 +12,10 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.fleet.Fleet;
+import io.opsflow.fleet.FleetScope;
+import io.opsflow.fleet.HostInstance;
 import io.opsflow.provision.FleetProvisioner;
-import io.opsflow.scale.FleetWorkers;
 import io.opsflow.step.exec.StepLogs;
 
 /**
@@ -34,14 +33,11 @@ class SandboxFleetProvisioner implements FleetProvisioner {
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(1);
 
     private final ObjectProvider<SandboxFleet> fleet;
-    private final Environments environments;
-    private final ObjectProvider<FleetWorkers> workers;
+    private final ObjectProvider<Fleet> client;
 
-    public SandboxFleetProvisioner(ObjectProvider<SandboxFleet> fleet, Environments environments,
-                                   ObjectProvider<FleetWorkers> workers) {
+    SandboxFleetProvisioner(ObjectProvider<SandboxFleet> fleet, ObjectProvider<Fleet> client) {
         this.fleet = fleet;
-        this.environments = environments;
-        this.workers = workers;
+        this.client = client;
     }
 
     @Override
@@ -93,21 +89,22 @@ class SandboxFleetProvisioner implements FleetProvisioner {
 
     /** Deregisters and stops the host's application instances before the host goes away; best effort. */
     private void retire(String environment, String host) {
-        FleetWorkers w = workers.getIfAvailable();
-        if (w == null) {
-            return;
-        }
-        Environment e = environments.get(environment);
-        HostConfig h = e.host(host).orElse(null);
-        if (h == null) {
+        Fleet hosts = client.getIfAvailable();
+        if (hosts == null) {
             return;
         }
         try (var log = StepLogs.noop()) {
-            for (FleetWorkers.HostInstance i : w.inventory(e, h, false, STEP_TIMEOUT, log)) {
-                w.lb(e, h, i.app(), FleetWorkers.backendId(host, i.instance()), List.of(), "remove",
-                        true, STEP_TIMEOUT, log);
-                w.run(e, h, "service.sh", List.of("--root", FleetWorkers.root(e), "--app", i.app(), "--instance",
-                        i.instance(), "stop"), STEP_TIMEOUT, log);
+            FleetScope f = hosts.in(environment, STEP_TIMEOUT, log);
+            if (f.environment().host(host).isEmpty()) {
+                return;
+            }
+            for (HostInstance i : f.inventory(host, false)) {
+                f.removeBackend(host, i.app(), i.instance());
+                try {
+                    f.stop(host, i.app(), i.instance());
+                } catch (RuntimeException ex) {
+                    LOG.warn("sandbox {}: could not stop {} on {}: {}", environment, i.label(), host, ex.getMessage());
+                }
             }
         } catch (RuntimeException ex) {
             LOG.warn("sandbox {}: could not stop the instances on {} before removing it: {}", environment, host,

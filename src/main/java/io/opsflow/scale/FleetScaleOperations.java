@@ -1,11 +1,5 @@
 package io.opsflow.scale;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,71 +9,59 @@ import java.util.TreeMap;
 
 import org.springframework.stereotype.Component;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.fleet.Activated;
+import io.opsflow.fleet.Backend;
+import io.opsflow.fleet.Fleet;
+import io.opsflow.fleet.FleetScope;
+import io.opsflow.fleet.HostInstance;
+import io.opsflow.fleet.TrafficAnswer;
 import io.opsflow.step.exec.StepLog;
-import io.opsflow.step.ssh.WorkerResult;
 
 /**
- * {@link ScaleOperations} on real (and sandbox) hosts through the workers/ scripts over SSH:
+ * {@link ScaleOperations} on real (and sandbox) hosts through the {@link Fleet} client:
  * <ul>
  * <li>inspect: {@code inventory.sh} on every host, then {@code lb-ctl.sh status} per running instance of the
  * application: the pool is what is registered (of the active colour when the pool has one);</li>
  * <li>add: {@code release-activate.sh} (installs the release from the artifact store when missing, starts the
  * instance on {@code Environments.instancePort(host, app, "i<n>")}, waits healthy), then {@code lb-ctl.sh add
  * --wait-healthy};</li>
- * <li>remove: {@code lb-ctl.sh drain --wait-idle} (no new requests; waits until the instance has finished the ones
- * in flight, at most {@code opsflow.scale.drain-wait}, a fixed wait of that length when the load balancer does not
- * count them), {@code service.sh stop}, {@code lb-ctl.sh remove};</li>
- * <li>verify: GET {@code <load balancer>/version} (pool webapp) or {@code /<app>/version} in a loop, counting the
- * {@code "instance"} field of the answers.</li>
+ * <li>remove: drain (no new requests; waits until the instance has finished the ones in flight, at most
+ * {@code opsflow.scale.drain-wait}, a fixed wait of that length when the load balancer does not count them),
+ * {@code service.sh stop}, {@code lb-ctl.sh remove};</li>
+ * <li>verify: GET {@code <load balancer>/<app>/version} in a loop, counting the {@code "instance"} field of the
+ * answers.</li>
  * </ul>
  */
 @Component
-public class FleetScaleOperations implements ScaleOperations {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    /** The load balancer's default pool, reached without a path prefix (docs/contracts.md). */
-    static final String DEFAULT_POOL = "webapp";
-
-    private final Environments environments;
-    private final FleetWorkers workers;
+class FleetScaleOperations implements ScaleOperations {
+    private final Fleet fleet;
     private final ScaleProperties props;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NEVER).build();
 
-    public FleetScaleOperations(Environments environments, FleetWorkers workers, ScaleProperties props) {
-        this.environments = environments;
-        this.workers = workers;
+    FleetScaleOperations(Fleet fleet, ScaleProperties props) {
+        this.fleet = fleet;
         this.props = props;
     }
 
     @Override
     public PoolState inspect(String environment, String application, StepLog log) {
-        Environment e = environments.get(environment);
-        Map<String, List<FleetWorkers.HostInstance>> inv = workers.inventory(e, false, props.getStepTimeout(), log);
+        FleetScope f = fleet.in(environment, props.getStepTimeout(), log);
         List<AppInstance> registered = new ArrayList<>();
         List<String> versions = new ArrayList<>();
         String active = null;
-        for (HostConfig h : e.hosts()) {
-            for (FleetWorkers.HostInstance i : inv.getOrDefault(h.name(), List.of())) {
+        for (List<HostInstance> onHost : f.inventory(false).values()) {
+            for (HostInstance i : onHost) {
                 if (!application.equals(i.app()) || !i.running()) {
                     continue;
                 }
-                JsonNode st = workers.lb(e, h, application, FleetWorkers.backendId(h.name(), i.instance()), List.of(),
-                        "status", true, props.getStepTimeout(), log);
-                if (st == null) {
+                Backend st = f.backend(i.host(), application, i.instance());
+                if (!st.present()) {
                     continue; // running but not behind the load balancer (e.g. an idle blue-green colour)
                 }
-                if (!st.path("active").isNull() && !st.path("active").asText("").isEmpty()) {
-                    active = st.path("active").asText();
+                if (st.active() != null && !st.active().isEmpty()) {
+                    active = st.active();
                 }
-                registered.add(new AppInstance(h.name(), i.instance(), FleetWorkers.backendId(h.name(), i.instance()),
-                        st.path("url").asText(null), st.path("color").asText(null), st.path("state").asText(null),
-                        st.path("healthy").asBoolean(false)));
+                registered.add(new AppInstance(i.host(), i.instance(), st.id(), st.url(), st.color(), st.state(),
+                        st.healthy()));
                 versions.add(i.version());
             }
         }
@@ -106,65 +88,34 @@ public class FleetScaleOperations implements ScaleOperations {
     @Override
     public AddResult addInstance(String environment, String application, Placement placement, String version,
                                  String color, StepLog log) {
-        Environment e = environments.get(environment);
-        HostConfig h = FleetWorkers.host(e, placement.host());
-        int port = environments.instancePort(h, application, placement.instance());
-        String health = FleetWorkers.seconds(props.getHealthTimeout());
-        WorkerResult r = workers.run(e, h, "release-activate.sh", List.of("--root", FleetWorkers.root(e), "--app",
-                application, "--instance", placement.instance(), "--version", version, "--artifact",
-                FleetWorkers.artifact(e, application, version), "--port", String.valueOf(port), "--health-path",
-                environments.healthPath(application), "--health-timeout", health), props.getStepTimeout(), log);
-        if (!r.ok()) {
-            if (r.exitCode() == 1 && r.json().path("healthy").isBoolean() && !r.json().path("healthy").asBoolean()) {
-                return new AddResult(false, r.error());
-            }
-            FleetWorkers.require(h, "release-activate.sh " + application + " " + version + " as "
-                    + placement.instance(), r);
+        FleetScope f = fleet.in(environment, props.getStepTimeout(), log);
+        Activated a = f.activate(placement.host(), application, placement.instance(), version,
+                props.getHealthTimeout(), false);
+        if (!a.healthy()) {
+            return new AddResult(false, a.error());
         }
-        List<String> extra = new ArrayList<>(List.of("--url", "http://" + h.address() + ":" + port));
-        if (color != null) {
-            extra.addAll(List.of("--color", color));
-        }
-        extra.addAll(List.of("--wait-healthy", health));
-        JsonNode lb = workers.lb(e, h, application, FleetWorkers.backendId(h.name(), placement.instance()), extra,
-                "add", false, props.getStepTimeout(), log);
-        if (!lb.path("healthy").asBoolean(false)) {
+        Backend b = f.addBackend(placement.host(), application, placement.instance(), color, props.getHealthTimeout());
+        if (!b.healthy()) {
             return new AddResult(false, "the load balancer does not see " + placement.key() + " healthy after "
-                    + health + "s");
+                    + Math.max(1, props.getHealthTimeout().toSeconds()) + "s");
         }
-        return new AddResult(true, application + " " + version + " on " + h.address() + ":" + port
-                + ", registered as " + FleetWorkers.backendId(h.name(), placement.instance()));
+        return new AddResult(true, application + " " + version + " on " + f.environment()
+                .requireHost(placement.host()).address() + ":" + a.port() + ", registered as " + b.id());
     }
 
     @Override
     public void removeInstance(String environment, String application, Placement placement, StepLog log) {
-        Environment e = environments.get(environment);
-        HostConfig h = FleetWorkers.host(e, placement.host());
-        String backend = FleetWorkers.backendId(h.name(), placement.instance());
-        FleetWorkers.Drained drained = workers.drain(e, h, application, backend, props.getDrainWait(),
-                props.getStepTimeout(), log);
-        if (drained != null && drained.idle() == null && !props.getDrainWait().isZero()) {
-            log.info("drained " + backend + "; the load balancer does not count in-flight requests: waiting "
-                    + props.getDrainWait());
-            sleep(props.getDrainWait());
-        }
-        FleetWorkers.require(h, "service.sh stop " + application + "/" + placement.instance(),
-                workers.run(e, h, "service.sh", List.of("--root", FleetWorkers.root(e), "--app", application,
-                        "--instance", placement.instance(), "stop"), props.getStepTimeout(), log));
-        workers.lb(e, h, application, backend, List.of(), "remove", true, props.getStepTimeout(), log);
+        FleetScope f = fleet.in(environment, props.getStepTimeout(), log);
+        f.drain(placement.host(), application, placement.instance(), props.getDrainWait());
+        f.stop(placement.host(), application, placement.instance());
+        f.removeBackend(placement.host(), application, placement.instance());
     }
 
     @Override
     public Distribution verifyDistribution(String environment, String application, Set<String> mustAnswer,
                                            Set<String> mustNotAnswer, StepLog log) {
-        Environment e = environments.get(environment);
-        String base = e.loadBalancer() == null ? null : e.loadBalancer().url();
-        if (base == null || base.isBlank()) {
-            throw new IllegalStateException("environment " + environment + " has no load balancer url "
-                    + "(opsflow.environments." + environment + ".load-balancer.url)");
-        }
-        URI uri = URI.create(base.replaceAll("/+$", "") + (DEFAULT_POOL.equals(application) ? "" : "/" + application)
-                + "/version");
+        FleetScope f = fleet.in(environment, props.getStepTimeout(), log);
+        String uri = f.loadBalancerUri(application, "version").toString();
         Map<String, Integer> answered = new TreeMap<>();
         int requests = 0;
         int failures = 0;
@@ -173,22 +124,14 @@ public class FleetScaleOperations implements ScaleOperations {
         long deadline = System.nanoTime() + props.getVerifyTimeout().toNanos();
         while (requests < props.getVerifyMaxRequests() && System.nanoTime() < deadline) {
             requests++;
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).GET().timeout(Duration.ofSeconds(5))
-                        .header("User-Agent", "opsflow-scale").build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() != 200) {
-                    failures++;
-                    sample(failureSamples, "HTTP " + r.statusCode());
-                } else {
-                    String instance = JSON.readTree(r.body()).path("instance").asText("?");
-                    answered.merge(instance, 1, Integer::sum);
-                }
-            } catch (IOException ex) {
+            TrafficAnswer a = f.viaLoadBalancer(application, "version");
+            String instance = a.status() == 200 ? a.instance() : null;
+            if (instance != null) {
+                answered.merge(instance, 1, Integer::sum);
+            } else {
                 failures++;
-                sample(failureSamples, ex.getClass().getSimpleName() + ": " + ex.getMessage());
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while checking " + uri, ex);
+                sample(failureSamples, !a.answered() ? a.error() : a.status() != 200 ? "HTTP " + a.status()
+                        : "HTTP 200, not JSON");
             }
             if (requests >= minRequests && answered.keySet().containsAll(mustAnswer)) {
                 break;
@@ -215,15 +158,6 @@ public class FleetScaleOperations implements ScaleOperations {
     private static void sample(List<String> samples, String s) {
         if (samples.size() < 3) {
             samples.add(s);
-        }
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while draining", ex);
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.opsflow.scale;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.springframework.stereotype.Component;
 
@@ -15,30 +14,22 @@ import io.opsflow.step.exec.StepLogs;
  * previous count. Local output {@code instanceResult} shows each instance's result in Cockpit.
  */
 @Component("scaleAddInstance")
-public class ScaleAddInstanceDelegate implements JavaDelegate {
+class ScaleAddInstanceDelegate extends ScaleStep {
     /** Run variable: every placement this run started (compensation undoes exactly these). */
     public static final String ADDED = "addedPlacements";
-    private final ScaleOperations ops;
-    private final StepLogs logs;
 
-    public ScaleAddInstanceDelegate(ScaleOperations ops, StepLogs logs) {
-        this.ops = ops;
-        this.logs = logs;
+    ScaleAddInstanceDelegate(ScaleOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        String env = ScaleVariables.string(execution, "environment");
-        String app = ScaleVariables.string(execution, "application");
+    void run(DelegateExecution execution, String env, String app, StepLog log) {
         Placement placement = Placement.parse(ScaleVariables.string(execution, "placement"));
         String version = ScaleVariables.string(execution, "deployedVersion");
         String color = (String) execution.getVariable("instanceColor");
         markScaled(execution);
         ScaleVariables.appendToRunList(execution, ADDED, placement.key());
-        ScaleOperations.AddResult r;
-        try (StepLog log = logs.forExecution(execution)) {
-            r = ops.addInstance(env, app, placement, version, color, log);
-        }
+        ScaleOperations.AddResult r = ops.addInstance(env, app, placement, version, color, log);
         execution.setVariableLocal("instanceResult", r.healthy() ? "healthy, registered" : "unhealthy: " + r.detail());
         if (!r.healthy()) {
             execution.setVariable("scaleAddFailed", true);

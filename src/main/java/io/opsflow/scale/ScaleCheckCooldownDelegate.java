@@ -13,10 +13,10 @@ import org.springframework.stereotype.Component;
  * (message) start, after the manual start only with {@code honourCooldown=true}.
  */
 @Component("scaleCheckCooldown")
-public class ScaleCheckCooldownDelegate implements JavaDelegate {
+class ScaleCheckCooldownDelegate implements JavaDelegate {
     private final ScaleProperties props;
 
-    public ScaleCheckCooldownDelegate(ScaleProperties props) {
+    ScaleCheckCooldownDelegate(ScaleProperties props) {
         this.props = props;
     }
 

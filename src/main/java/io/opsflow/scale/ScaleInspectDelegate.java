@@ -3,7 +3,6 @@ package io.opsflow.scale;
 import java.util.ArrayList;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 import io.opsflow.platform.environments.Environment;
@@ -18,28 +17,20 @@ import io.opsflow.step.exec.StepLogs;
  * for the approver), rejectionReason when refused.
  */
 @Component("scaleInspect")
-public class ScaleInspectDelegate implements JavaDelegate {
-    private final ScaleOperations ops;
+class ScaleInspectDelegate extends ScaleStep {
     private final Environments environments;
     private final ScaleProperties props;
-    private final StepLogs logs;
 
-    public ScaleInspectDelegate(ScaleOperations ops, Environments environments, ScaleProperties props, StepLogs logs) {
-        this.ops = ops;
+    ScaleInspectDelegate(ScaleOperations ops, Environments environments, ScaleProperties props, StepLogs logs) {
+        super(ops, logs);
         this.environments = environments;
         this.props = props;
-        this.logs = logs;
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        String envName = ScaleVariables.string(execution, "environment");
-        String app = ScaleVariables.string(execution, "application");
+    void run(DelegateExecution execution, String envName, String app, StepLog log) {
         Environment env = environments.get(envName);
-        ScaleOperations.PoolState pool;
-        try (StepLog log = logs.forExecution(execution)) {
-            pool = ops.inspect(envName, app, log);
-        }
+        ScaleOperations.PoolState pool = ops.inspect(envName, app, log);
         int previous = pool.instances().size();
         Object instances = execution.getVariable("instances");
         Object delta = execution.getVariable("delta");

@@ -8,7 +8,7 @@ import org.springframework.stereotype.Component;
 
 /** Approval reminder (non-interrupting timer on Task_Approve): counts {@code remindersSent} and logs for the group. */
 @Component("scaleRemindApprovers")
-public class ScaleRemindApproversDelegate implements JavaDelegate {
+class ScaleRemindApproversDelegate implements JavaDelegate {
     private static final Logger LOG = LoggerFactory.getLogger(ScaleRemindApproversDelegate.class);
 
     @Override

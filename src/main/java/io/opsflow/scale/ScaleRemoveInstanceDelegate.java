@@ -1,7 +1,6 @@
 package io.opsflow.scale;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 import io.opsflow.step.exec.StepLog;
@@ -12,27 +11,20 @@ import io.opsflow.step.exec.StepLogs;
  * for in-flight requests, stop, deregister. Failures are technical (retry, then incident).
  */
 @Component("scaleRemoveInstance")
-public class ScaleRemoveInstanceDelegate implements JavaDelegate {
+class ScaleRemoveInstanceDelegate extends ScaleStep {
     /** Run variable: every placement this run removed (compensation starts exactly these again). */
     public static final String REMOVED = "removedPlacements";
-    private final ScaleOperations ops;
-    private final StepLogs logs;
 
-    public ScaleRemoveInstanceDelegate(ScaleOperations ops, StepLogs logs) {
-        this.ops = ops;
-        this.logs = logs;
+    ScaleRemoveInstanceDelegate(ScaleOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        String env = ScaleVariables.string(execution, "environment");
-        String app = ScaleVariables.string(execution, "application");
+    void run(DelegateExecution execution, String env, String app, StepLog log) {
         Placement placement = Placement.parse(ScaleVariables.string(execution, "placement"));
         ScaleAddInstanceDelegate.markScaled(execution);
         ScaleVariables.appendToRunList(execution, REMOVED, placement.key());
-        try (StepLog log = logs.forExecution(execution)) {
-            ops.removeInstance(env, app, placement, log);
-        }
+        ops.removeInstance(env, app, placement, log);
         execution.setVariableLocal("instanceResult", "drained, stopped, deregistered");
     }
 }

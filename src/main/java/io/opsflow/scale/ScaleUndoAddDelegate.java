@@ -1,10 +1,10 @@
 package io.opsflow.scale;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 import io.opsflow.step.exec.StepLog;
@@ -18,32 +18,27 @@ import io.opsflow.step.exec.StepLogs;
  * executions share one variable snapshot, so the handler cannot rely on its own {@code placement}).
  */
 @Component("scaleUndoAdd")
-public class ScaleUndoAddDelegate implements JavaDelegate {
+class ScaleUndoAddDelegate extends ScaleStep {
     static final String UNDONE = "undonePlacements";
 
-    private final ScaleOperations ops;
-    private final StepLogs logs;
-
-    public ScaleUndoAddDelegate(ScaleOperations ops, StepLogs logs) {
-        this.ops = ops;
-        this.logs = logs;
+    ScaleUndoAddDelegate(ScaleOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
-        String env = ScaleVariables.string(execution, "environment");
-        String app = ScaleVariables.string(execution, "application");
-        List<String> done = ScaleVariables.stringList(execution, UNDONE);
-        try (StepLog log = logs.forExecution(execution)) {
-            List<String> todo = ScaleVariables.stringList(execution, ScaleAddInstanceDelegate.ADDED);
-            Collections.reverse(todo);
-            for (String key : todo) {
-                if (done.contains(key)) {
-                    continue;
-                }
-                ops.removeInstance(env, app, Placement.parse(key), log);
-                ScaleVariables.appendToRunList(execution, UNDONE, key);
-            }
+    void run(DelegateExecution execution, String env, String app, StepLog log) {
+        for (String key : todo(execution, ScaleAddInstanceDelegate.ADDED)) {
+            ops.removeInstance(env, app, Placement.parse(key), log);
+            ScaleVariables.appendToRunList(execution, UNDONE, key);
         }
+    }
+
+    /** The placements of {@code runList} not undone yet, last first. */
+    static List<String> todo(DelegateExecution execution, String runList) {
+        List<String> done = ScaleVariables.stringList(execution, UNDONE);
+        List<String> todo = new ArrayList<>(ScaleVariables.stringList(execution, runList));
+        Collections.reverse(todo);
+        todo.removeIf(done::contains);
+        return todo;
     }
 }

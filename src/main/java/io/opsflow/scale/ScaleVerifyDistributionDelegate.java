@@ -6,7 +6,6 @@ import java.util.Set;
 
 import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 import io.opsflow.step.exec.StepLog;
@@ -19,24 +18,18 @@ import io.opsflow.step.exec.StepLogs;
  * Output: {@code distribution} (JSON: requests, failures, answers per instance).
  */
 @Component("scaleVerifyDistribution")
-public class ScaleVerifyDistributionDelegate implements JavaDelegate {
+class ScaleVerifyDistributionDelegate extends ScaleStep {
     public static final String ERROR_CODE = "SCALE_VERIFY_FAILED";
 
-    private final ScaleOperations ops;
-    private final StepLogs logs;
-
-    public ScaleVerifyDistributionDelegate(ScaleOperations ops, StepLogs logs) {
-        this.ops = ops;
-        this.logs = logs;
+    ScaleVerifyDistributionDelegate(ScaleOperations ops, StepLogs logs) {
+        super(ops, logs);
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
+    void run(DelegateExecution execution, String env, String app, StepLog log) {
         if (Boolean.TRUE.equals(execution.getVariable("scaleAddFailed"))) {
             throw new BpmnError(ERROR_CODE, String.valueOf(execution.getVariable("scaleFailure")));
         }
-        String env = ScaleVariables.string(execution, "environment");
-        String app = ScaleVariables.string(execution, "application");
         Set<String> mustAnswer = new LinkedHashSet<>();
         Set<String> mustNotAnswer = new LinkedHashSet<>();
         if ("up".equals(execution.getVariable("scaleDirection"))) {
@@ -56,10 +49,7 @@ public class ScaleVerifyDistributionDelegate implements JavaDelegate {
                 }
             }
         }
-        ScaleOperations.Distribution d;
-        try (StepLog log = logs.forExecution(execution)) {
-            d = ops.verifyDistribution(env, app, mustAnswer, mustNotAnswer, log);
-        }
+        ScaleOperations.Distribution d = ops.verifyDistribution(env, app, mustAnswer, mustNotAnswer, log);
         execution.setVariable("distribution", ScaleVariables.json(java.util.Map.of("ok", d.ok(), "requests",
                 d.requests(), "failures", d.failures(), "answered", d.answered(), "detail", String.valueOf(d.detail()))));
         if (!d.ok()) {

@@ -1,5 +1,6 @@
 package io.opsflow.release;
 
+import static io.opsflow.release.ReleaseTestSupport.STEP_LOG;
 import static io.opsflow.release.ReleaseTestSupport.rolling;
 import static io.opsflow.release.ReleaseTestSupport.vars;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -76,8 +77,8 @@ class DeployApplicationProcessTest {
 
     @Test
     void firstDeploymentConfiguresInstallsStartsChecksAndRegisters() {
-        when(ops.observe("staging", API)).thenReturn(rolling(2, null), rolling(2, "1.0.0"));
-        when(ops.checkInstance(any(), any(), any(), any(), any())).thenReturn(HealthResult.ok("200", "1.0.0"));
+        when(ops.observe("staging", API, STEP_LOG)).thenReturn(rolling(2, null), rolling(2, "1.0.0"));
+        when(ops.checkInstance(any(), any(), any(), any(), any(), any())).thenReturn(HealthResult.ok("200", "1.0.0"));
 
         ProcessInstance pi = run(api());
 
@@ -92,23 +93,23 @@ class DeployApplicationProcessTest {
         InOrder o = inOrder(ops);
         o.verify(ops).checkDiff("staging", API, "1.0.0", List.of(
                 new PlanEntry("h1", "blue", null, null, null, "1.0.0", 0),
-                new PlanEntry("h2", "blue", null, null, null, "1.0.0", 0)));
-        o.verify(ops).configureHosts("staging", API, List.of("h1", "h2"));
-        o.verify(ops).installRelease("staging", API, "1.0.0", "h1", "blue");
-        o.verify(ops).installRelease("staging", API, "1.0.0", "h2", "blue");
-        o.verify(ops).startInstance("staging", API, "h1", "blue");
-        o.verify(ops).startInstance("staging", API, "h2", "blue");
-        o.verify(ops).checkInstance("staging", API, "h1", "blue", "1.0.0");
-        o.verify(ops).checkInstance("staging", API, "h2", "blue", "1.0.0");
-        o.verify(ops).registerBackend("staging", API, "h1", "blue", "blue");
-        o.verify(ops).registerBackend("staging", API, "h2", "blue", "blue");
-        o.verify(ops).checkThroughLoadBalancer("staging", API, Set.of("1.0.0"));
-        verify(ops, never()).removeInstance(any(), any(), any(), any(), any());
+                new PlanEntry("h2", "blue", null, null, null, "1.0.0", 0)), STEP_LOG);
+        o.verify(ops).configureHosts("staging", API, List.of("h1", "h2"), STEP_LOG);
+        o.verify(ops).installRelease("staging", API, "1.0.0", "h1", "blue", STEP_LOG);
+        o.verify(ops).installRelease("staging", API, "1.0.0", "h2", "blue", STEP_LOG);
+        o.verify(ops).startInstance("staging", API, "h1", "blue", STEP_LOG);
+        o.verify(ops).startInstance("staging", API, "h2", "blue", STEP_LOG);
+        o.verify(ops).checkInstance("staging", API, "h1", "blue", "1.0.0", STEP_LOG);
+        o.verify(ops).checkInstance("staging", API, "h2", "blue", "1.0.0", STEP_LOG);
+        o.verify(ops).registerBackend("staging", API, "h1", "blue", "blue", STEP_LOG);
+        o.verify(ops).registerBackend("staging", API, "h2", "blue", "blue", STEP_LOG);
+        o.verify(ops).checkThroughLoadBalancer("staging", API, Set.of("1.0.0"), STEP_LOG);
+        verify(ops, never()).removeInstance(any(), any(), any(), any(), any(), any());
     }
 
     @Test
     void anApplicationAlreadyDeployedThereIsRefusedAndNothingChanges() {
-        when(ops.observe("staging", "webapp")).thenReturn(rolling(2, "1.0.0"));
+        when(ops.observe("staging", "webapp", STEP_LOG)).thenReturn(rolling(2, "1.0.0"));
 
         ProcessInstance pi = run(api("application", "webapp"));
 
@@ -117,16 +118,17 @@ class DeployApplicationProcessTest {
         assertThat((String) t.var(pi, "failureReason")).contains("webapp is already deployed in staging")
                 .contains("h1/blue 1.0.0").contains("release-version");
         assertThat(t.versions(pi, "hostsAfter")).isEqualTo(t.versions(pi, "hostsBefore"));
-        verify(ops, never()).configureHosts(any(), any(), anyList());
-        verify(ops, never()).installRelease(any(), any(), any(), any(), any());
-        verify(ops, never()).checkDiff(any(), any(), any(), anyList());
+        verify(ops, never()).configureHosts(any(), any(), anyList(), any());
+        verify(ops, never()).installRelease(any(), any(), any(), any(), any(), any());
+        verify(ops, never()).checkDiff(any(), any(), any(), anyList(), any());
     }
 
     @Test
     void unhealthyNewInstancesAreStoppedAndRemovedInReverseOrder() {
-        when(ops.observe("staging", API)).thenReturn(rolling(2, null));
-        when(ops.checkInstance("staging", API, "h2", "blue", "1.0.0")).thenReturn(HealthResult.failed("503"));
-        when(ops.checkInstance("staging", API, "h1", "blue", "1.0.0")).thenReturn(HealthResult.ok("200", "1.0.0"));
+        when(ops.observe("staging", API, STEP_LOG)).thenReturn(rolling(2, null));
+        when(ops.checkInstance("staging", API, "h2", "blue", "1.0.0", STEP_LOG)).thenReturn(HealthResult.failed("503"));
+        when(ops.checkInstance("staging", API, "h1", "blue", "1.0.0", STEP_LOG))
+                .thenReturn(HealthResult.ok("200", "1.0.0"));
 
         ProcessInstance pi = run(api());
 
@@ -136,38 +138,39 @@ class DeployApplicationProcessTest {
         assertThat(t.var(pi, "outcome")).isEqualTo("ROLLED_BACK");
         assertThat((String) t.var(pi, "rollbackReason")).contains("h2/blue: 503");
         InOrder o = inOrder(ops);
-        o.verify(ops).stopInstance("staging", API, "h2", "blue");
-        o.verify(ops).stopInstance("staging", API, "h1", "blue");
-        o.verify(ops).removeInstance("staging", API, "h2", "blue", "1.0.0");
-        o.verify(ops).removeInstance("staging", API, "h1", "blue", "1.0.0");
-        verify(ops, never()).registerBackend(any(), any(), any(), any(), any());
-        verify(ops, never()).deregisterBackend(any(), any(), any(), any());
+        o.verify(ops).stopInstance("staging", API, "h2", "blue", STEP_LOG);
+        o.verify(ops).stopInstance("staging", API, "h1", "blue", STEP_LOG);
+        o.verify(ops).removeInstance("staging", API, "h2", "blue", "1.0.0", STEP_LOG);
+        o.verify(ops).removeInstance("staging", API, "h1", "blue", "1.0.0", STEP_LOG);
+        verify(ops, never()).registerBackend(any(), any(), any(), any(), any(), any());
+        verify(ops, never()).deregisterBackend(any(), any(), any(), any(), any());
         assertThat(t.hostList(pi, "restoredHosts")).containsExactly("h2", "h1");
     }
 
     @Test
     void failureThroughTheLoadBalancerDeregistersStopsAndRemoves() {
-        when(ops.observe("staging", API)).thenReturn(rolling(2, null));
-        when(ops.checkThroughLoadBalancer("staging", API, Set.of("1.0.0"))).thenReturn(HealthResult.failed("503"));
+        when(ops.observe("staging", API, STEP_LOG)).thenReturn(rolling(2, null));
+        when(ops.checkThroughLoadBalancer("staging", API, Set.of("1.0.0"), STEP_LOG))
+                .thenReturn(HealthResult.failed("503"));
 
         ProcessInstance pi = run(api());
 
         assertThat(pi).isEnded().hasPassed("Task_DeregisterBackends", "Task_StopInstances", "Task_RemoveApp",
                 "End_RolledBack");
         InOrder o = inOrder(ops);
-        o.verify(ops).deregisterBackend("staging", API, "h2", "blue");
-        o.verify(ops).deregisterBackend("staging", API, "h1", "blue");
-        o.verify(ops).stopInstance("staging", API, "h2", "blue");
-        o.verify(ops).stopInstance("staging", API, "h1", "blue");
-        o.verify(ops).removeInstance("staging", API, "h2", "blue", "1.0.0");
-        o.verify(ops).removeInstance("staging", API, "h1", "blue", "1.0.0");
+        o.verify(ops).deregisterBackend("staging", API, "h2", "blue", STEP_LOG);
+        o.verify(ops).deregisterBackend("staging", API, "h1", "blue", STEP_LOG);
+        o.verify(ops).stopInstance("staging", API, "h2", "blue", STEP_LOG);
+        o.verify(ops).stopInstance("staging", API, "h1", "blue", STEP_LOG);
+        o.verify(ops).removeInstance("staging", API, "h2", "blue", "1.0.0", STEP_LOG);
+        o.verify(ops).removeInstance("staging", API, "h1", "blue", "1.0.0", STEP_LOG);
         assertThat(t.versions(pi, "hostsAfter").values()).containsOnlyNulls();
     }
 
     @Test
     void leftoversAfterTheRollbackEndFailed() {
-        when(ops.observe("staging", API)).thenReturn(rolling(1, null), rolling(1, "1.0.0"));
-        when(ops.checkInstance(any(), any(), any(), any(), any())).thenReturn(HealthResult.failed("503"));
+        when(ops.observe("staging", API, STEP_LOG)).thenReturn(rolling(1, null), rolling(1, "1.0.0"));
+        when(ops.checkInstance(any(), any(), any(), any(), any(), any())).thenReturn(HealthResult.failed("503"));
 
         ProcessInstance pi = run(api());
 
@@ -178,14 +181,14 @@ class DeployApplicationProcessTest {
 
     @Test
     void productionNeedsAnotherUsersApproval() {
-        when(ops.observe("production", API)).thenReturn(rolling(3, null), rolling(3, "1.0.0"));
+        when(ops.observe("production", API, STEP_LOG)).thenReturn(rolling(3, null), rolling(3, "1.0.0"));
         ProcessInstance pi = t.startAs("alice", KEY, api("environment", "production", "reason", "new service"));
         t.runJobs(pi);
         assertThat(pi).isWaitingAt("Task_Approve");
         Task task = ext.getTaskService().createTaskQuery().processInstanceId(pi.getId()).singleResult();
         assertThat((String) ext.getTaskService().getVariable(task.getId(), "evidenceSummary"))
                 .contains("h3: (none) -> 1.0.0 (instance blue");
-        verify(ops, never()).configureHosts(any(), any(), anyList());
+        verify(ops, never()).configureHosts(any(), any(), anyList(), any());
 
         // the initiator is refused even as a member of the approver group
         assertThatThrownBy(() -> Approve.as(ext.getProcessEngine(), "alice", task.getId(), true, null))
@@ -200,7 +203,7 @@ class DeployApplicationProcessTest {
 
     @Test
     void productionRejectedOrPastTheDeadlineDeploysNothing() {
-        when(ops.observe("production", API)).thenReturn(rolling(3, null));
+        when(ops.observe("production", API, STEP_LOG)).thenReturn(rolling(3, null));
         ProcessInstance rejected = t.startAs("alice", KEY, api("environment", "production", "reason", "x"));
         t.runJobs(rejected);
         Approve.as(ext.getProcessEngine(), "bob", ext.getTaskService().createTaskQuery()
@@ -216,8 +219,8 @@ class DeployApplicationProcessTest {
         assertThat(late).isEnded().hasPassed("End_DeadlinePassed");
         assertThat(t.var(late, "rejectionReason")).isEqualTo("approval deadline passed");
         assertThat(t.var(late, "remindersSent")).isEqualTo(1);
-        verify(ops, never()).configureHosts(any(), any(), anyList());
-        verify(ops, never()).installRelease(any(), any(), any(), any(), any());
+        verify(ops, never()).configureHosts(any(), any(), anyList(), any());
+        verify(ops, never()).installRelease(any(), any(), any(), any(), any(), any());
     }
 
     @Test

@@ -14,6 +14,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
 import io.opsflow.testsupport.RealComponent;
 import io.opsflow.testsupport.RestClient;
 import io.opsflow.testsupport.SandboxApp;
@@ -28,6 +30,7 @@ import io.opsflow.testsupport.SandboxApp;
 class FleetReleaseOperationsIT {
     static final String ENV = "staging";
     static final List<String> VERSIONS = List.of("1.0.0", "1.1.0", "1.2.0");
+    static final StepLog STEP_LOG = StepLogs.noop();
 
     @Autowired
     ReleaseOperations ops;
@@ -57,7 +60,7 @@ class FleetReleaseOperationsIT {
         RealComponent.require("ansible-playbook", "apt-get install ansible-core");
         assertThat(ops).isInstanceOf(FleetReleaseOperations.class);
 
-        FleetState fleet = ops.observe(ENV, "webapp");
+        FleetState fleet = ops.observe(ENV, "webapp", STEP_LOG);
         assertThat(fleet.hosts()).hasSize(2);
         String h1 = fleet.hosts().get(0);
         String h2 = fleet.hosts().get(1);
@@ -72,52 +75,52 @@ class FleetReleaseOperationsIT {
         try {
             // evidence: deploy-app.yml --check --diff changes nothing and shows the new version
             CheckDiff diff = ops.checkDiff(ENV, "webapp", target, List.of(
-                    new PlanEntry(h1, live.instance(), live.instance(), was, was, target, 0)));
+                    new PlanEntry(h1, live.instance(), live.instance(), was, was, target, 0)), STEP_LOG);
             assertThat(diff.ok()).as(diff.summary()).isTrue();
             assertThat(diff.changedHosts()).containsExactly(h1);
             assertThat(diff.output()).contains("### " + h1).contains("releases/" + target);
             assertThat(versionOf(h1, live.instance())).isEqualTo(was);
 
             // one rolling step: drain, activate, check (right and wrong version), undrain
-            ops.drain(ENV, "webapp", h1, live.instance());
+            ops.drain(ENV, "webapp", h1, live.instance(), STEP_LOG);
             assertThat(backend(backendId).path("state").asText()).isEqualTo("drained");
-            Activation a = ops.activate(ENV, "webapp", h1, live.instance(), target);
+            Activation a = ops.activate(ENV, "webapp", h1, live.instance(), target, STEP_LOG);
             assertThat(a.previousVersion()).isEqualTo(was);
             assertThat(a.healthy()).isTrue();
             assertThat(versionOf(h1, live.instance())).isEqualTo(target);
-            assertThat(ops.checkInstance(ENV, "webapp", h1, live.instance(), target).healthy()).isTrue();
-            HealthResult wrong = ops.checkInstance(ENV, "webapp", h1, live.instance(), was);
+            assertThat(ops.checkInstance(ENV, "webapp", h1, live.instance(), target, STEP_LOG).healthy()).isTrue();
+            HealthResult wrong = ops.checkInstance(ENV, "webapp", h1, live.instance(), was, STEP_LOG);
             assertThat(wrong.healthy()).isFalse();
             assertThat(wrong.detail()).contains(target + " (expected " + was + ")");
-            ops.undrain(ENV, "webapp", h1, live.instance());
+            ops.undrain(ENV, "webapp", h1, live.instance(), STEP_LOG);
             assertThat(backend(backendId).path("state").asText()).isEqualTo("active");
             assertThat(backend(backendId).path("healthy").asBoolean()).isTrue();
 
             // through the load balancer: a mixed fleet is seen as mixed
-            HealthResult mixed = ops.checkThroughLoadBalancer(ENV, "webapp", Set.of(target));
+            HealthResult mixed = ops.checkThroughLoadBalancer(ENV, "webapp", Set.of(target), STEP_LOG);
             assertThat(mixed.healthy()).isFalse();
             assertThat(mixed.observedVersions()).containsExactlyInAnyOrder(target, other);
-            assertThat(ops.checkThroughLoadBalancer(ENV, "webapp", new LinkedHashSet<>(List.of(target, other)))
-                    .healthy()).isTrue();
+            assertThat(ops.checkThroughLoadBalancer(ENV, "webapp", new LinkedHashSet<>(List.of(target, other)),
+                    STEP_LOG).healthy()).isTrue();
 
             // a broken version: activation reports unhealthy (no exception), restore puts the old one back
-            Activation broken = ops.activate(ENV, "webapp", h1, live.instance(), "2.0.0-broken");
+            Activation broken = ops.activate(ENV, "webapp", h1, live.instance(), "2.0.0-broken", STEP_LOG);
             assertThat(broken.healthy()).isFalse();
             assertThat(broken.previousVersion()).isEqualTo(target);
-            HealthResult brokenHealth = ops.checkInstance(ENV, "webapp", h1, live.instance(), "2.0.0-broken");
+            HealthResult brokenHealth = ops.checkInstance(ENV, "webapp", h1, live.instance(), "2.0.0-broken", STEP_LOG);
             assertThat(brokenHealth.healthy()).isFalse();
             assertThat(brokenHealth.detail()).contains("503");
-            ops.restore(ENV, "webapp", h1, live.instance(), target);
+            ops.restore(ENV, "webapp", h1, live.instance(), target, STEP_LOG);
             assertThat(versionOf(h1, live.instance())).isEqualTo(target);
 
             // a version the artifact store does not have: a technical failure saying where and what
-            assertThatThrownBy(() -> ops.activate(ENV, "webapp", h1, live.instance(), "9.9.9"))
+            assertThatThrownBy(() -> ops.activate(ENV, "webapp", h1, live.instance(), "9.9.9", STEP_LOG))
                     .hasMessageContaining(h1).hasMessageContaining("release-activate.sh").hasMessageContaining("9.9.9");
             assertThat(versionOf(h1, live.instance())).isEqualTo(target);
         } finally {
-            ops.restore(ENV, "webapp", h1, live.instance(), was);
-            ops.undrain(ENV, "webapp", h1, live.instance());
+            ops.restore(ENV, "webapp", h1, live.instance(), was, STEP_LOG);
+            ops.undrain(ENV, "webapp", h1, live.instance(), STEP_LOG);
         }
-        assertThat(ops.observe(ENV, "webapp").liveVersions()).isEqualTo(fleet.liveVersions());
+        assertThat(ops.observe(ENV, "webapp", STEP_LOG).liveVersions()).isEqualTo(fleet.liveVersions());
     }
 }

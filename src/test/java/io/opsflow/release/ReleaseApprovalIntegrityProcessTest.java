@@ -1,5 +1,6 @@
 package io.opsflow.release;
 
+import static io.opsflow.release.ReleaseTestSupport.STEP_LOG;
 import static io.opsflow.release.ReleaseTestSupport.APP;
 import static io.opsflow.release.ReleaseTestSupport.rolling;
 import static io.opsflow.release.ReleaseTestSupport.vars;
@@ -57,7 +58,7 @@ class ReleaseApprovalIntegrityProcessTest {
         t = new ReleaseTestSupport(ext.getProcessEngine());
         ops = t.ops;
         engine = ext.getProcessEngine();
-        when(ops.observe("production", APP)).thenReturn(rolling(2, "1.0.0"), rolling(2, "1.1.0"));
+        when(ops.observe("production", APP, STEP_LOG)).thenReturn(rolling(2, "1.0.0"), rolling(2, "1.1.0"));
     }
 
     @AfterEach
@@ -148,7 +149,7 @@ class ReleaseApprovalIntegrityProcessTest {
                     .hasMessageContaining("start at their start event only");
         }
         assertThat(runs()).isEqualTo(before);
-        verify(ops, never()).activate(any(), any(), any(), any(), any());
+        verify(ops, never()).activate(any(), any(), any(), any(), any(), any());
     }
 
     @Test
@@ -166,8 +167,8 @@ class ReleaseApprovalIntegrityProcessTest {
         });
         Job job = engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).singleResult();
         assertThat(job.getRetries()).as("a refusal is not retried").isZero();
-        verify(ops, never()).installRelease(any(), any(), any(), any(), any());
-        verify(ops, never()).activate(any(), any(), any(), any(), any());
+        verify(ops, never()).installRelease(any(), any(), any(), any(), any(), any());
+        verify(ops, never()).activate(any(), any(), any(), any(), any(), any());
         assertThat(db().queryForList("SELECT PATH_ FROM OPSFLOW_REFUSAL WHERE PROC_INST_ID_ = ?", String.class,
                 pi.getId())).contains("action");
     }
@@ -245,15 +246,15 @@ class ReleaseApprovalIntegrityProcessTest {
         assertThat(record(pi)).containsEntry("DECISION_", "PENDING");
         assertThat(db().queryForList("SELECT USER_ID_ FROM OPSFLOW_REFUSAL WHERE PROC_INST_ID_ = ?", String.class,
                 pi.getId())).hasSize(4).containsOnly("bob");
-        verify(ops, never()).activate(any(), any(), any(), any(), any());
+        verify(ops, never()).activate(any(), any(), any(), any(), any(), any());
 
         // the use: the same approver decides with the form's own fields
         as("bob", List.of("approvers"), () -> engine.getTaskService().complete(taskId,
                 Map.of("approved", true, "comment", "go")));
         t.runJobs(pi);
         assertThat(pi).isEnded().hasPassed("End_Succeeded");
-        verify(ops).activate("production", APP, "h1", "blue", "1.1.0");
-        verify(ops, never()).activate(any(), any(), any(), any(), org.mockito.ArgumentMatchers.eq("1.2.0"));
+        verify(ops).activate("production", APP, "h1", "blue", "1.1.0", STEP_LOG);
+        verify(ops, never()).activate(any(), any(), any(), any(), org.mockito.ArgumentMatchers.eq("1.2.0"), any());
         Map<String, Object> r = record(pi);
         assertThat(r).containsEntry("DECISION_", "APPROVED").containsEntry("DECIDED_BY_", "bob")
                 .containsEntry("INITIATOR_", "alice").containsEntry("ELIGIBLE_GROUP_", "approvers")
@@ -284,7 +285,7 @@ class ReleaseApprovalIntegrityProcessTest {
 
         assertThat(incidents(pi)).singleElement().satisfies(i -> assertThat(i.getIncidentMessage())
                 .contains("differs from what bob approved").contains("version changed since the approval"));
-        verify(ops, never()).activate(any(), any(), any(), any(), any());
+        verify(ops, never()).activate(any(), any(), any(), any(), any(), any());
     }
 
     @Test
@@ -329,6 +330,6 @@ class ReleaseApprovalIntegrityProcessTest {
         runJobsTolerating(pi);
         assertThat(incidents(pi)).singleElement().satisfies(i -> assertThat(i.getIncidentMessage())
                 .contains("the run's approval is PENDING"));
-        verify(ops, never()).activate(any(), any(), any(), any(), any());
+        verify(ops, never()).activate(any(), any(), any(), any(), any(), any());
     }
 }

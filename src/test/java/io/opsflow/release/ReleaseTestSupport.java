@@ -19,18 +19,24 @@ import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
 import org.camunda.bpm.engine.test.mock.Mocks;
 
-import io.opsflow.release.DeploySteps;
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
 
 /**
  * Shared wiring for the release/deploy process tests: a Mockito {@link ReleaseOperations}, every delegate registered
- * as a mock bean over it, fleets, and a job runner that executes due jobs one by one while the clock advances a
- * second per job (real steps take seconds; compensation orders handlers by completion time).
+ * as a mock bean over it (each passing {@link #STEP_LOG} as its step log), fleets, and a job runner that executes
+ * due jobs one by one while the clock advances a second per job (real steps take seconds; compensation orders
+ * handlers by completion time).
  */
 final class ReleaseTestSupport {
     static final String APP = "webapp";
 
     final ProcessEngine engine;
+    /** The step log every delegate passes to {@link #ops} (the mocked {@link StepLogs} hands it out). */
+    static final StepLog STEP_LOG = StepLogs.noop();
+
     final ReleaseOperations ops = mock(ReleaseOperations.class);
+    final StepLogs logs = mock(StepLogs.class);
     private long clock = 1_700_000_000_000L;
 
     @SuppressWarnings("unchecked")
@@ -38,42 +44,45 @@ final class ReleaseTestSupport {
         this.engine = engine;
         BpmnAwareTests.init(engine);
         ClockUtil.setCurrentTime(new java.util.Date(clock));
+        when(logs.forExecution(any())).thenReturn(STEP_LOG);
         when(ops.planBatches(anyList(), anyInt())).thenCallRealMethod();
-        when(ops.checkDiff(any(), any(), any(), anyList())).thenAnswer(inv -> new CheckDiff(true,
+        when(ops.checkDiff(any(), any(), any(), anyList(), any())).thenAnswer(inv -> new CheckDiff(true,
                 inv.getArgument(3, List.class).size() + " host(s) would change", "--- current\n+++ current\n-1.0.0\n+"
                 + inv.getArgument(2), ((List<PlanEntry>) inv.getArgument(3)).stream().map(PlanEntry::host).toList()));
-        when(ops.activate(any(), any(), any(), any(), any())).thenAnswer(inv -> new Activation(inv.getArgument(2),
-                inv.getArgument(3), "1.0.0", inv.getArgument(4), true, "started"));
-        when(ops.checkInstance(any(), any(), any(), any(), any())).thenReturn(HealthResult.ok("200 UP", "1.1.0"));
-        when(ops.checkThroughLoadBalancer(any(), any(), anySet())).thenReturn(HealthResult.ok("200 UP", "1.1.0"));
+        when(ops.activate(any(), any(), any(), any(), any(), any())).thenAnswer(inv -> new Activation(
+                inv.getArgument(2), inv.getArgument(3), "1.0.0", inv.getArgument(4), true, "started"));
+        when(ops.checkInstance(any(), any(), any(), any(), any(), any()))
+                .thenReturn(HealthResult.ok("200 UP", "1.1.0"));
+        when(ops.checkThroughLoadBalancer(any(), any(), anySet(), any()))
+                .thenReturn(HealthResult.ok("200 UP", "1.1.0"));
         register();
     }
 
     private void register() {
-        Mocks.register("releaseGatherEvidence", new GatherReleaseEvidenceDelegate(ops));
+        Mocks.register("releaseGatherEvidence", new GatherReleaseEvidenceDelegate(ops, logs));
         Mocks.register("releaseApprovalReminder", new ApprovalReminderDelegate());
-        Mocks.register("releaseActivateBatch", new ActivateBatchDelegate(ops));
-        Mocks.register("releaseRestoreBatch", new RestoreBatchDelegate(ops));
-        Mocks.register("releaseHealthGate", new HealthGateDelegate(ops));
-        Mocks.register("releaseCanaryCheck", new CanaryCheckDelegate(ops));
-        Mocks.register("releaseVerifyThroughLoadBalancer", new VerifyThroughLoadBalancerDelegate(ops));
-        Mocks.register("releaseDeployIdle", new DeployIdleDelegate(ops));
-        Mocks.register("releaseRestoreIdle", new RestoreIdleDelegate(ops));
-        Mocks.register("releaseVerifyIdle", new VerifyIdleDelegate(ops));
-        Mocks.register("releaseSwitchTraffic", new SwitchTrafficDelegate(ops));
-        Mocks.register("releaseSwitchBack", new SwitchBackDelegate(ops));
-        Mocks.register("releaseVerifyRollback", new VerifyRollbackDelegate(ops));
-        Mocks.register("releaseRecordResult", new RecordResultDelegate(ops));
-        Mocks.register("deployGatherEvidence", new GatherDeployEvidenceDelegate(ops));
-        Mocks.register("deployConfigureHosts", new DeploySteps.ConfigureHosts(ops));
-        Mocks.register("deployInstall", new DeploySteps.Install(ops));
-        Mocks.register("deployRemove", new DeploySteps.Remove(ops));
-        Mocks.register("deployStart", new DeploySteps.Start(ops));
-        Mocks.register("deployStop", new DeploySteps.Stop(ops));
-        Mocks.register("deployHealthCheck", new DeploySteps.HealthCheck(ops));
-        Mocks.register("deployRegister", new DeploySteps.Register(ops));
-        Mocks.register("deployDeregister", new DeploySteps.Deregister(ops));
-        Mocks.register("deployVerifyRemoval", new DeploySteps.VerifyRemoval(ops));
+        Mocks.register("releaseActivateBatch", new ActivateBatchDelegate(ops, logs));
+        Mocks.register("releaseRestoreBatch", new RestoreBatchDelegate(ops, logs));
+        Mocks.register("releaseHealthGate", new HealthGateDelegate(ops, logs));
+        Mocks.register("releaseCanaryCheck", new CanaryCheckDelegate(ops, logs));
+        Mocks.register("releaseVerifyThroughLoadBalancer", new VerifyThroughLoadBalancerDelegate(ops, logs));
+        Mocks.register("releaseDeployIdle", new DeployIdleDelegate(ops, logs));
+        Mocks.register("releaseRestoreIdle", new RestoreIdleDelegate(ops, logs));
+        Mocks.register("releaseVerifyIdle", new VerifyIdleDelegate(ops, logs));
+        Mocks.register("releaseSwitchTraffic", new SwitchTrafficDelegate(ops, logs));
+        Mocks.register("releaseSwitchBack", new SwitchBackDelegate(ops, logs));
+        Mocks.register("releaseVerifyRollback", new VerifyRollbackDelegate(ops, logs));
+        Mocks.register("releaseRecordResult", new RecordResultDelegate(ops, logs));
+        Mocks.register("deployGatherEvidence", new GatherDeployEvidenceDelegate(ops, logs));
+        Mocks.register("deployConfigureHosts", new DeploySteps.ConfigureHosts(ops, logs));
+        Mocks.register("deployInstall", new DeploySteps.Install(ops, logs));
+        Mocks.register("deployRemove", new DeploySteps.Remove(ops, logs));
+        Mocks.register("deployStart", new DeploySteps.Start(ops, logs));
+        Mocks.register("deployStop", new DeploySteps.Stop(ops, logs));
+        Mocks.register("deployHealthCheck", new DeploySteps.HealthCheck(ops, logs));
+        Mocks.register("deployRegister", new DeploySteps.Register(ops, logs));
+        Mocks.register("deployDeregister", new DeploySteps.Deregister(ops, logs));
+        Mocks.register("deployVerifyRemoval", new DeploySteps.VerifyRemoval(ops, logs));
     }
 
     void close() {

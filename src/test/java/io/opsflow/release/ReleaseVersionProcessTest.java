@@ -1,5 +1,6 @@
 package io.opsflow.release;
 
+import static io.opsflow.release.ReleaseTestSupport.STEP_LOG;
 import static io.opsflow.release.ReleaseTestSupport.APP;
 import static io.opsflow.release.ReleaseTestSupport.colour;
 import static io.opsflow.release.ReleaseTestSupport.rolling;
@@ -80,7 +81,7 @@ class ReleaseVersionProcessTest {
 
     @Test
     void rollingReleasesBatchByBatchBehindHealthGates() {
-        when(ops.observe("staging", APP)).thenReturn(rolling(3, "1.0.0"), rolling(3, "1.1.0"));
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(3, "1.0.0"), rolling(3, "1.1.0"));
 
         ProcessInstance pi = run(vars("batchSize", 2));
 
@@ -97,19 +98,19 @@ class ReleaseVersionProcessTest {
                 .activityId("Task_ActivateBatch").count()).isEqualTo(2);
         InOrder o = inOrder(ops);
         o.verify(ops).checkDiff(eq("staging"), eq(APP), eq("1.1.0"), argThat(l -> l.stream().map(PlanEntry::host)
-                .toList().equals(List.of("h1", "h2", "h3"))));
+                .toList().equals(List.of("h1", "h2", "h3"))), any());
         for (String h : List.of("h1", "h2")) {
-            o.verify(ops).drain("staging", APP, h, "blue");
-            o.verify(ops).activate("staging", APP, h, "blue", "1.1.0");
+            o.verify(ops).drain("staging", APP, h, "blue", STEP_LOG);
+            o.verify(ops).activate("staging", APP, h, "blue", "1.1.0", STEP_LOG);
         }
-        o.verify(ops).checkInstance("staging", APP, "h1", "blue", "1.1.0");
-        o.verify(ops).undrain("staging", APP, "h1", "blue");
-        o.verify(ops).checkInstance("staging", APP, "h2", "blue", "1.1.0");
-        o.verify(ops).undrain("staging", APP, "h2", "blue");
-        o.verify(ops).activate("staging", APP, "h3", "blue", "1.1.0");
-        o.verify(ops).checkInstance("staging", APP, "h3", "blue", "1.1.0");
-        o.verify(ops).checkThroughLoadBalancer("staging", APP, Set.of("1.1.0"));
-        verify(ops, never()).restore(any(), any(), any(), any(), any());
+        o.verify(ops).checkInstance("staging", APP, "h1", "blue", "1.1.0", STEP_LOG);
+        o.verify(ops).undrain("staging", APP, "h1", "blue", STEP_LOG);
+        o.verify(ops).checkInstance("staging", APP, "h2", "blue", "1.1.0", STEP_LOG);
+        o.verify(ops).undrain("staging", APP, "h2", "blue", STEP_LOG);
+        o.verify(ops).activate("staging", APP, "h3", "blue", "1.1.0", STEP_LOG);
+        o.verify(ops).checkInstance("staging", APP, "h3", "blue", "1.1.0", STEP_LOG);
+        o.verify(ops).checkThroughLoadBalancer("staging", APP, Set.of("1.1.0"), STEP_LOG);
+        verify(ops, never()).restore(any(), any(), any(), any(), any(), any());
         assertThat(ext.getRuntimeService().createProcessInstanceQuery().count()).isZero();
     }
 
@@ -117,7 +118,7 @@ class ReleaseVersionProcessTest {
     void blueGreenDeploysToIdleColourSwitchesAndKeepsTheOldColourRunning() {
         FleetState before = rolling(2, "1.0.0");
         FleetState after = colour(withInstance(before, "green", "1.1.0"), "green");
-        when(ops.observe("staging", APP)).thenReturn(before, after);
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(before, after);
 
         ProcessInstance pi = run(vars("strategy", "blue-green"));
 
@@ -129,39 +130,40 @@ class ReleaseVersionProcessTest {
         assertThat(t.var(pi, "targetColour")).isEqualTo("green");
         assertThat(t.versions(pi, "hostsAfter")).containsExactly(entry("h1", "1.1.0"), entry("h2", "1.1.0"));
         InOrder o = inOrder(ops);
-        o.verify(ops).switchColour("staging", APP, "blue"); // pin the serving colour before adding green backends
-        o.verify(ops).activate("staging", APP, "h1", "green", "1.1.0");
-        o.verify(ops).registerBackend("staging", APP, "h1", "green", "green");
-        o.verify(ops).activate("staging", APP, "h2", "green", "1.1.0");
-        o.verify(ops).registerBackend("staging", APP, "h2", "green", "green");
-        o.verify(ops).checkInstance("staging", APP, "h1", "green", "1.1.0");
-        o.verify(ops).checkInstance("staging", APP, "h2", "green", "1.1.0");
-        o.verify(ops).switchColour("staging", APP, "green");
-        o.verify(ops).checkThroughLoadBalancer("staging", APP, Set.of("1.1.0"));
+        // pin the serving colour before adding green backends
+        o.verify(ops).switchColour("staging", APP, "blue", STEP_LOG);
+        o.verify(ops).activate("staging", APP, "h1", "green", "1.1.0", STEP_LOG);
+        o.verify(ops).registerBackend("staging", APP, "h1", "green", "green", STEP_LOG);
+        o.verify(ops).activate("staging", APP, "h2", "green", "1.1.0", STEP_LOG);
+        o.verify(ops).registerBackend("staging", APP, "h2", "green", "green", STEP_LOG);
+        o.verify(ops).checkInstance("staging", APP, "h1", "green", "1.1.0", STEP_LOG);
+        o.verify(ops).checkInstance("staging", APP, "h2", "green", "1.1.0", STEP_LOG);
+        o.verify(ops).switchColour("staging", APP, "green", STEP_LOG);
+        o.verify(ops).checkThroughLoadBalancer("staging", APP, Set.of("1.1.0"), STEP_LOG);
         // the old colour is never touched: instant rollback stays possible
-        verify(ops, never()).activate(any(), any(), any(), eq("blue"), any());
-        verify(ops, never()).stopInstance(any(), any(), any(), eq("blue"));
-        verify(ops, never()).removeInstance(any(), any(), any(), any(), any());
-        verify(ops, never()).drain(any(), any(), any(), any());
+        verify(ops, never()).activate(any(), any(), any(), eq("blue"), any(), any());
+        verify(ops, never()).stopInstance(any(), any(), any(), eq("blue"), any());
+        verify(ops, never()).removeInstance(any(), any(), any(), any(), any(), any());
+        verify(ops, never()).drain(any(), any(), any(), any(), any());
     }
 
     @Test
     void blueGreenFromGreenGoesToBlueWithoutRepinning() {
         FleetState before = colour(withInstance(withInstance(new FleetState(List.of("h1"), null, List.of()), "blue",
                 "1.0.0"), "green", "1.1.0"), "green");
-        when(ops.observe("staging", APP)).thenReturn(before);
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(before);
 
         ProcessInstance pi = run(vars("strategy", "blue-green", "version", "1.2.0"));
 
         assertThat(t.var(pi, "outcome")).isEqualTo("SUCCEEDED");
-        verify(ops).activate("staging", APP, "h1", "blue", "1.2.0");
-        verify(ops).switchColour("staging", APP, "blue");
-        verify(ops, never()).switchColour("staging", APP, "green");
+        verify(ops).activate("staging", APP, "h1", "blue", "1.2.0", STEP_LOG);
+        verify(ops).switchColour("staging", APP, "blue", STEP_LOG);
+        verify(ops, never()).switchColour("staging", APP, "green", STEP_LOG);
     }
 
     @Test
     void canaryBakesOneBatchWithRepeatedChecksBeforeTheRest() {
-        when(ops.observe("staging", APP)).thenReturn(rolling(3, "1.0.0"), rolling(3, "1.1.0"));
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(3, "1.0.0"), rolling(3, "1.1.0"));
 
         ProcessInstance pi = run(vars("strategy", "canary", "canaryBake", "PT30S", "canaryChecks", 3));
 
@@ -169,31 +171,31 @@ class ReleaseVersionProcessTest {
         assertThat(t.var(pi, "canaryCheckInterval")).isEqualTo("PT10S");
         Job bake = t.timer(pi, "Event_CanaryBake");
         assertThat(bake.getDuedate().getTime() - t.now()).isBetween(8_000L, 10_000L);
-        verify(ops).activate("staging", APP, "h1", "blue", "1.1.0");
-        verify(ops, never()).activate(any(), any(), eq("h2"), any(), any());
+        verify(ops).activate("staging", APP, "h1", "blue", "1.1.0", STEP_LOG);
+        verify(ops, never()).activate(any(), any(), eq("h2"), any(), any(), any());
 
         t.fireTimer(pi, "Event_CanaryBake");
         t.fireTimer(pi, "Event_CanaryBake");
         assertThat(pi).isWaitingAt("Event_CanaryBake");
-        verify(ops, never()).activate(any(), any(), eq("h2"), any(), any());
+        verify(ops, never()).activate(any(), any(), eq("h2"), any(), any(), any());
         t.fireTimer(pi, "Event_CanaryBake");
 
         assertThat(pi).isEnded().hasPassed("Task_CanaryCheck", "End_Succeeded");
         assertThat(t.var(pi, "canaryChecksDone")).isEqualTo(3);
         assertThat(t.var(pi, "outcome")).isEqualTo("SUCCEEDED");
         // gate + 3 bake checks on the canary, then one gate each for the rest
-        verify(ops, times(4)).checkInstance("staging", APP, "h1", "blue", "1.1.0");
-        verify(ops, times(1)).checkInstance("staging", APP, "h2", "blue", "1.1.0");
+        verify(ops, times(4)).checkInstance("staging", APP, "h1", "blue", "1.1.0", STEP_LOG);
+        verify(ops, times(1)).checkInstance("staging", APP, "h2", "blue", "1.1.0", STEP_LOG);
         InOrder o = inOrder(ops);
-        o.verify(ops, times(4)).checkInstance("staging", APP, "h1", "blue", "1.1.0");
-        o.verify(ops).activate("staging", APP, "h2", "blue", "1.1.0");
-        o.verify(ops).activate("staging", APP, "h3", "blue", "1.1.0");
+        o.verify(ops, times(4)).checkInstance("staging", APP, "h1", "blue", "1.1.0", STEP_LOG);
+        o.verify(ops).activate("staging", APP, "h2", "blue", "1.1.0", STEP_LOG);
+        o.verify(ops).activate("staging", APP, "h3", "blue", "1.1.0", STEP_LOG);
     }
 
     // ------------------------------------------------------------------------------------------------ approval
 
     private ProcessInstance startProduction(String initiator) {
-        when(ops.observe("production", APP)).thenReturn(rolling(2, "1.0.0"), rolling(2, "1.1.0"));
+        when(ops.observe("production", APP, STEP_LOG)).thenReturn(rolling(2, "1.0.0"), rolling(2, "1.1.0"));
         ProcessInstance pi = t.startAs(initiator, KEY, vars("environment", "production", "reason", "CHG-42"));
         t.runJobs(pi);
         return pi;
@@ -221,7 +223,7 @@ class ReleaseVersionProcessTest {
         assertThat((String) shown.get("evidenceSummary")).contains("h1 (blue): 1.0.0 -> 1.1.0")
                 .contains("h2 (blue): 1.0.0 -> 1.1.0").contains("ansible --check --diff: 2 host(s) would change");
         assertThat((String) shown.get("checkDiff")).contains("+1.1.0");
-        verify(ops, never()).activate(any(), any(), any(), any(), any());
+        verify(ops, never()).activate(any(), any(), any(), any(), any(), any());
 
         Approve.as(ext.getProcessEngine(), "bob", task.getId(), true, "go");
         t.runJobs(pi);
@@ -229,7 +231,7 @@ class ReleaseVersionProcessTest {
         assertThat(pi).isEnded().hasPassed("Task_Approve", "End_Succeeded");
         assertThat(t.var(pi, "approvedBy")).isEqualTo("bob");
         assertThat(t.var(pi, "outcome")).isEqualTo("SUCCEEDED");
-        verify(ops).activate("production", APP, "h2", "blue", "1.1.0");
+        verify(ops).activate("production", APP, "h2", "blue", "1.1.0", STEP_LOG);
     }
 
     private String deployedForm(Task task) {
@@ -250,8 +252,8 @@ class ReleaseVersionProcessTest {
         assertThat(t.var(pi, "rejectionReason")).isEqualTo("rejected by the approver");
         assertThat(t.var(pi, "comment")).isEqualTo("not today");
         assertThat(t.versions(pi, "hostsAfter")).isEqualTo(t.versions(pi, "hostsBefore"));
-        verify(ops, never()).activate(any(), any(), any(), any(), any());
-        verify(ops, never()).drain(any(), any(), any(), any());
+        verify(ops, never()).activate(any(), any(), any(), any(), any(), any());
+        verify(ops, never()).drain(any(), any(), any(), any(), any());
         // the lock is released: the next release of the same application may start
         assertThat(t.startAs("carol", KEY, vars("environment", "production", "reason", "retry"))).isNotNull();
     }
@@ -267,7 +269,7 @@ class ReleaseVersionProcessTest {
         assertThat(pi).isEnded().hasPassed("End_DeadlinePassed").hasNotPassed("Task_ActivateBatch");
         assertThat(t.var(pi, "outcome")).isEqualTo("REJECTED");
         assertThat(t.var(pi, "rejectionReason")).isEqualTo("approval deadline passed");
-        verify(ops, never()).activate(any(), any(), any(), any(), any());
+        verify(ops, never()).activate(any(), any(), any(), any(), any(), any());
     }
 
     @Test
@@ -296,16 +298,17 @@ class ReleaseVersionProcessTest {
                 .hasRootCauseInstanceOf(FourEyesViolationException.class).hasMessageContaining("Four-eyes");
 
         assertThat(pi).isWaitingAt("Task_Approve");
-        verify(ops, never()).activate(any(), any(), any(), any(), any());
+        verify(ops, never()).activate(any(), any(), any(), any(), any(), any());
     }
 
     // ------------------------------------------------------------------------------------------------ rollback
 
     @Test
     void healthFailureInTheFirstBatchRestoresOnlyThatBatch() {
-        when(ops.observe("staging", APP)).thenReturn(rolling(3, "1.0.0"));
-        when(ops.checkInstance("staging", APP, "h1", "blue", "1.1.0")).thenReturn(HealthResult.failed("503"));
-        when(ops.checkThroughLoadBalancer("staging", APP, Set.of("1.0.0"))).thenReturn(HealthResult.ok("ok", "1.0.0"));
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(3, "1.0.0"));
+        when(ops.checkInstance("staging", APP, "h1", "blue", "1.1.0", STEP_LOG)).thenReturn(HealthResult.failed("503"));
+        when(ops.checkThroughLoadBalancer("staging", APP, Set.of("1.0.0"), STEP_LOG))
+                .thenReturn(HealthResult.ok("ok", "1.0.0"));
 
         ProcessInstance pi = run(vars());
 
@@ -314,21 +317,21 @@ class ReleaseVersionProcessTest {
         assertThat(t.var(pi, "outcome")).isEqualTo("ROLLED_BACK");
         assertThat(t.hostList(pi, "restoredHosts")).containsExactly("h1");
         assertThat((String) t.var(pi, "rollbackReason")).contains("batch 1").contains("h1/blue: 503");
-        verify(ops).restore("staging", APP, "h1", "blue", "1.0.0");
-        verify(ops, times(1)).restore(any(), any(), any(), any(), any());
-        verify(ops, never()).activate(any(), any(), eq("h2"), any(), any());
-        verify(ops, never()).activate(any(), any(), eq("h3"), any(), any());
+        verify(ops).restore("staging", APP, "h1", "blue", "1.0.0", STEP_LOG);
+        verify(ops, times(1)).restore(any(), any(), any(), any(), any(), any());
+        verify(ops, never()).activate(any(), any(), eq("h2"), any(), any(), any());
+        verify(ops, never()).activate(any(), any(), eq("h3"), any(), any(), any());
         assertThat(t.versions(pi, "hostsAfter")).containsExactly(entry("h1", "1.0.0"), entry("h2", "1.0.0"),
                 entry("h3", "1.0.0"));
         // the rollback is verified: each host healthy on its old version, the LB only serves the old version
-        verify(ops).checkInstance("staging", APP, "h1", "blue", "1.0.0");
-        verify(ops).checkThroughLoadBalancer("staging", APP, Set.of("1.0.0"));
+        verify(ops).checkInstance("staging", APP, "h1", "blue", "1.0.0", STEP_LOG);
+        verify(ops).checkThroughLoadBalancer("staging", APP, Set.of("1.0.0"), STEP_LOG);
     }
 
     @Test
     void healthFailureInALaterBatchRestoresEveryTouchedHostInReverseOrder() {
-        when(ops.observe("staging", APP)).thenReturn(rolling(5, "1.0.0"));
-        when(ops.checkInstance("staging", APP, "h3", "blue", "1.1.0")).thenReturn(HealthResult.failed("503"));
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(5, "1.0.0"));
+        when(ops.checkInstance("staging", APP, "h3", "blue", "1.1.0", STEP_LOG)).thenReturn(HealthResult.failed("503"));
 
         ProcessInstance pi = run(vars("batchSize", 2));
 
@@ -338,21 +341,21 @@ class ReleaseVersionProcessTest {
         assertThat(t.hostList(pi, "restoredHosts")).containsExactly("h4", "h3", "h2", "h1");
         InOrder o = inOrder(ops);
         for (String h : List.of("h4", "h3", "h2", "h1")) {
-            o.verify(ops).drain("staging", APP, h, "blue");
-            o.verify(ops).restore("staging", APP, h, "blue", "1.0.0");
-            o.verify(ops).undrain("staging", APP, h, "blue");
+            o.verify(ops).drain("staging", APP, h, "blue", STEP_LOG);
+            o.verify(ops).restore("staging", APP, h, "blue", "1.0.0", STEP_LOG);
+            o.verify(ops).undrain("staging", APP, h, "blue", STEP_LOG);
         }
-        verify(ops, times(4)).restore(any(), any(), any(), any(), any());
-        verify(ops, never()).activate(any(), any(), eq("h5"), any(), any());
-        verify(ops, never()).restore(any(), any(), eq("h5"), any(), any());
+        verify(ops, times(4)).restore(any(), any(), any(), any(), any(), any());
+        verify(ops, never()).activate(any(), any(), eq("h5"), any(), any(), any());
+        verify(ops, never()).restore(any(), any(), eq("h5"), any(), any(), any());
         assertThat(ext.getHistoryService().createHistoricActivityInstanceQuery().processInstanceId(pi.getId())
                 .activityId("Task_RestoreBatch").count()).isEqualTo(2);
     }
 
     @Test
     void failuresWithinMaxFailurePercentAreRevertedAndTheReleaseContinues() {
-        when(ops.observe("staging", APP)).thenReturn(rolling(4, "1.0.0"));
-        when(ops.checkInstance("staging", APP, "h2", "blue", "1.1.0")).thenReturn(HealthResult.failed("503"));
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(4, "1.0.0"));
+        when(ops.checkInstance("staging", APP, "h2", "blue", "1.1.0", STEP_LOG)).thenReturn(HealthResult.failed("503"));
 
         ProcessInstance pi = run(vars("maxFailurePercent", 25));
 
@@ -361,18 +364,19 @@ class ReleaseVersionProcessTest {
         assertThat(t.var(pi, "failureBudget")).isEqualTo(1);
         assertThat(t.hostList(pi, "failedHosts")).containsExactly("h2");
         assertThat(t.hostList(pi, "revertedHosts")).containsExactly("h2");
-        verify(ops).restore("staging", APP, "h2", "blue", "1.0.0");
-        verify(ops, times(1)).restore(any(), any(), any(), any(), any());
-        verify(ops).activate("staging", APP, "h4", "blue", "1.1.0");
+        verify(ops).restore("staging", APP, "h2", "blue", "1.0.0", STEP_LOG);
+        verify(ops, times(1)).restore(any(), any(), any(), any(), any(), any());
+        verify(ops).activate("staging", APP, "h4", "blue", "1.1.0", STEP_LOG);
         // the reverted host still serves the old version behind the LB; that is expected
-        verify(ops).checkThroughLoadBalancer("staging", APP, Set.of("1.1.0", "1.0.0"));
+        verify(ops).checkThroughLoadBalancer("staging", APP, Set.of("1.1.0", "1.0.0"), STEP_LOG);
     }
 
     @Test
     void failuresBeyondMaxFailurePercentRollBackEverythingButTheAlreadyRevertedHost() {
-        when(ops.observe("staging", APP)).thenReturn(rolling(4, "1.0.0"));
-        when(ops.checkInstance("staging", APP, "h2", "blue", "1.1.0")).thenReturn(HealthResult.failed("503"));
-        when(ops.checkInstance("staging", APP, "h4", "blue", "1.1.0")).thenReturn(HealthResult.failed("timeout"));
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(4, "1.0.0"));
+        when(ops.checkInstance("staging", APP, "h2", "blue", "1.1.0", STEP_LOG)).thenReturn(HealthResult.failed("503"));
+        when(ops.checkInstance("staging", APP, "h4", "blue", "1.1.0", STEP_LOG))
+                .thenReturn(HealthResult.failed("timeout"));
 
         ProcessInstance pi = run(vars("maxFailurePercent", 25));
 
@@ -381,17 +385,17 @@ class ReleaseVersionProcessTest {
         assertThat(t.hostList(pi, "restoredHosts")).containsExactly("h4", "h3", "h1");
         assertThat((String) t.var(pi, "rollbackReason")).contains("2 host(s) failed, budget 1 of 4");
         InOrder o = inOrder(ops);
-        o.verify(ops).restore("staging", APP, "h2", "blue", "1.0.0"); // within budget, by the gate
-        o.verify(ops).restore("staging", APP, "h4", "blue", "1.0.0");
-        o.verify(ops).restore("staging", APP, "h3", "blue", "1.0.0");
-        o.verify(ops).restore("staging", APP, "h1", "blue", "1.0.0");
-        verify(ops, times(1)).restore(any(), any(), eq("h2"), any(), any());
+        o.verify(ops).restore("staging", APP, "h2", "blue", "1.0.0", STEP_LOG); // within budget, by the gate
+        o.verify(ops).restore("staging", APP, "h4", "blue", "1.0.0", STEP_LOG);
+        o.verify(ops).restore("staging", APP, "h3", "blue", "1.0.0", STEP_LOG);
+        o.verify(ops).restore("staging", APP, "h1", "blue", "1.0.0", STEP_LOG);
+        verify(ops, times(1)).restore(any(), any(), eq("h2"), any(), any(), any());
     }
 
     @Test
     void failureThroughTheLoadBalancerAfterTheLastBatchRollsBackAllBatches() {
-        when(ops.observe("staging", APP)).thenReturn(rolling(2, "1.0.0"));
-        when(ops.checkThroughLoadBalancer("staging", APP, Set.of("1.1.0")))
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(2, "1.0.0"));
+        when(ops.checkThroughLoadBalancer("staging", APP, Set.of("1.1.0"), STEP_LOG))
                 .thenReturn(HealthResult.failed("LB answered 503"));
 
         ProcessInstance pi = run(vars());
@@ -404,8 +408,8 @@ class ReleaseVersionProcessTest {
     @Test
     void blueGreenFailureThroughTheLoadBalancerSwitchesBackAndRemovesTheNewColour() {
         FleetState before = rolling(3, "1.0.0");
-        when(ops.observe("staging", APP)).thenReturn(before, colour(before, "blue"));
-        when(ops.checkThroughLoadBalancer("staging", APP, Set.of("1.1.0")))
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(before, colour(before, "blue"));
+        when(ops.checkThroughLoadBalancer("staging", APP, Set.of("1.1.0"), STEP_LOG))
                 .thenReturn(HealthResult.failed("503 from green"));
 
         ProcessInstance pi = run(vars("strategy", "blue-green"));
@@ -414,38 +418,39 @@ class ReleaseVersionProcessTest {
                 "End_RolledBack");
         assertThat(t.var(pi, "outcome")).isEqualTo("ROLLED_BACK");
         InOrder o = inOrder(ops);
-        o.verify(ops).switchColour("staging", APP, "green");
-        o.verify(ops).switchColour("staging", APP, "blue"); // switch back first: instant
+        o.verify(ops).switchColour("staging", APP, "green", STEP_LOG);
+        o.verify(ops).switchColour("staging", APP, "blue", STEP_LOG); // switch back first: instant
         for (String h : List.of("h3", "h2", "h1")) {
-            o.verify(ops).deregisterBackend("staging", APP, h, "green");
-            o.verify(ops).removeInstance("staging", APP, h, "green", "1.1.0");
+            o.verify(ops).deregisterBackend("staging", APP, h, "green", STEP_LOG);
+            o.verify(ops).removeInstance("staging", APP, h, "green", "1.1.0", STEP_LOG);
         }
-        verify(ops, never()).removeInstance(any(), any(), any(), eq("blue"), any());
-        verify(ops, never()).restore(any(), any(), any(), any(), any());
+        verify(ops, never()).removeInstance(any(), any(), any(), eq("blue"), any(), any());
+        verify(ops, never()).restore(any(), any(), any(), any(), any(), any());
         assertThat(t.hostList(pi, "restoredHosts")).containsExactly("h3", "h2", "h1");
     }
 
     @Test
     void blueGreenIdleFailureNeverSwitchesAndRestoresAnExistingIdleVersion() {
         FleetState before = colour(withInstance(rolling(2, "1.0.0"), "green", "0.9.0"), "blue");
-        when(ops.observe("staging", APP)).thenReturn(before);
-        when(ops.checkInstance("staging", APP, "h2", "green", "1.1.0")).thenReturn(HealthResult.failed("503"));
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(before);
+        when(ops.checkInstance("staging", APP, "h2", "green", "1.1.0", STEP_LOG))
+                .thenReturn(HealthResult.failed("503"));
 
         ProcessInstance pi = run(vars("strategy", "blue-green"));
 
         assertThat(pi).hasPassed("Task_RestoreIdle", "End_RolledBack").hasNotPassed("Task_SwitchTraffic",
                 "Task_SwitchBack");
-        verify(ops, never()).switchColour(any(), any(), any()); // already pinned to blue, never switched
+        verify(ops, never()).switchColour(any(), any(), any(), any()); // already pinned to blue, never switched
         InOrder o = inOrder(ops);
-        o.verify(ops).restore("staging", APP, "h2", "green", "0.9.0");
-        o.verify(ops).restore("staging", APP, "h1", "green", "0.9.0");
-        verify(ops, never()).removeInstance(any(), any(), any(), any(), any());
+        o.verify(ops).restore("staging", APP, "h2", "green", "0.9.0", STEP_LOG);
+        o.verify(ops).restore("staging", APP, "h1", "green", "0.9.0", STEP_LOG);
+        verify(ops, never()).removeInstance(any(), any(), any(), any(), any(), any());
     }
 
     @Test
     void abortedCanaryLeavesNothingOfTheNewVersionRunning() {
-        when(ops.observe("staging", APP)).thenReturn(rolling(3, "1.0.0"));
-        when(ops.checkInstance("staging", APP, "h1", "blue", "1.1.0")).thenReturn(
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(3, "1.0.0"));
+        when(ops.checkInstance("staging", APP, "h1", "blue", "1.1.0", STEP_LOG)).thenReturn(
                 HealthResult.ok("200", "1.1.0"), HealthResult.ok("200", "1.1.0"), HealthResult.failed("503 after 20s"));
 
         ProcessInstance pi = run(vars("strategy", "canary"));
@@ -456,9 +461,9 @@ class ReleaseVersionProcessTest {
         assertThat(pi).isEnded().hasPassed("Event_CanaryUnhealthy", "Task_RestoreBatch", "End_RolledBack");
         assertThat(t.var(pi, "outcome")).isEqualTo("ROLLED_BACK");
         assertThat((String) t.var(pi, "rollbackReason")).contains("canary aborted at bake check 2 of 3");
-        verify(ops).restore("staging", APP, "h1", "blue", "1.0.0");
-        verify(ops, times(1)).activate(any(), any(), any(), any(), any());
-        verify(ops, times(1)).restore(any(), any(), any(), any(), any());
+        verify(ops).restore("staging", APP, "h1", "blue", "1.0.0", STEP_LOG);
+        verify(ops, times(1)).activate(any(), any(), any(), any(), any(), any());
+        verify(ops, times(1)).restore(any(), any(), any(), any(), any(), any());
         assertThat(t.hostList(pi, "restoredHosts")).containsExactly("h1");
     }
 
@@ -466,8 +471,8 @@ class ReleaseVersionProcessTest {
     void incompleteRollbackEndsFailedWithWhatIsWrong() {
         FleetState stuck = new FleetState(List.of("h1"), null,
                 List.of(new InstanceState("h1", "blue", "1.1.0", true)));
-        when(ops.observe("staging", APP)).thenReturn(rolling(1, "1.0.0"), stuck);
-        when(ops.checkInstance("staging", APP, "h1", "blue", "1.1.0")).thenReturn(HealthResult.failed("503"));
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(1, "1.0.0"), stuck);
+        when(ops.checkInstance("staging", APP, "h1", "blue", "1.1.0", STEP_LOG)).thenReturn(HealthResult.failed("503"));
 
         ProcessInstance pi = run(vars());
 
@@ -480,27 +485,27 @@ class ReleaseVersionProcessTest {
 
     @Test
     void releaseOfAnApplicationThatIsNotDeployedFails() {
-        when(ops.observe("staging", APP)).thenReturn(rolling(2, null));
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(2, null));
 
         ProcessInstance pi = run(vars());
 
         assertThat(pi).isEnded().hasPassed("End_NotPossible");
         assertThat(t.var(pi, "outcome")).isEqualTo("FAILED");
         assertThat((String) t.var(pi, "failureReason")).contains("not deployed").contains("deploy-application");
-        verify(ops, never()).activate(any(), any(), any(), any(), any());
+        verify(ops, never()).activate(any(), any(), any(), any(), any(), any());
     }
 
     @Test
     void failingCheckDiffFailsBeforeAnythingChanges() {
-        when(ops.observe("staging", APP)).thenReturn(rolling(2, "1.0.0"));
-        when(ops.checkDiff(any(), any(), any(), anyList()))
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(2, "1.0.0"));
+        when(ops.checkDiff(any(), any(), any(), anyList(), any()))
                 .thenReturn(new CheckDiff(false, "h2: artifact webapp-9.9.9.tar.gz not found", "fatal: ...", List.of()));
 
         ProcessInstance pi = run(vars("version", "9.9.9"));
 
         assertThat(t.var(pi, "outcome")).isEqualTo("FAILED");
         assertThat((String) t.var(pi, "failureReason")).contains("--check --diff").contains("not found");
-        verify(ops, never()).activate(any(), any(), any(), any(), any());
+        verify(ops, never()).activate(any(), any(), any(), any(), any(), any());
     }
 
     @Test
@@ -526,7 +531,7 @@ class ReleaseVersionProcessTest {
     @Deployment(resources = {"release-version.bpmn", "release-version-start.form", "release-version-approval.form",
             "deploy-application.bpmn", "deploy-application-start.form", "deploy-application-approval.form"})
     void aSecondReleaseOrDeployOfTheSameApplicationIsRefusedWhileOneRuns() {
-        when(ops.observe("staging", APP)).thenReturn(rolling(1, "1.0.0"));
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(1, "1.0.0"));
         ProcessInstance first = t.start(KEY, vars());
 
         assertThatThrownBy(() -> t.start(KEY, vars("version", "1.2.0"))).isInstanceOf(RunbookLockedException.class)
@@ -544,12 +549,12 @@ class ReleaseVersionProcessTest {
 
     @Test
     void defaultsAreAppliedAndRecorded() {
-        when(ops.observe("staging", APP)).thenReturn(rolling(1, "1.0.0"));
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(1, "1.0.0"));
         ProcessInstance pi = t.start(KEY, vars());
         assertThat(pi).variables().containsEntry("strategy", "rolling").containsEntry("batchSize", 1)
                 .containsEntry("maxFailurePercent", 0).containsEntry("canaryBake", "PT30S")
                 .containsEntry("canaryChecks", 3).containsEntry("runbookLock", "release:staging/webapp")
                 .containsEntry("requiresApproval", false);
-        verify(ops, never()).observe(anyString(), anyString()); // evidence runs asynchronously, after the start
+        verify(ops, never()).observe(anyString(), anyString(), any()); // evidence runs asynchronously, after the start
     }
 }

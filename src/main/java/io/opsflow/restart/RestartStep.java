@@ -1,0 +1,43 @@
+package io.opsflow.restart;
+
+import java.util.function.Consumer;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+
+import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepLogs;
+
+/**
+ * A step of restart-platform that drives {@link RestartOperations}: the run's environment and the activity's own
+ * step log ({@code var/logs/<processInstanceId>/<activityInstanceId>.log}).
+ */
+abstract class RestartStep implements JavaDelegate {
+    final RestartOperations ops;
+    private final StepLogs logs;
+
+    RestartStep(RestartOperations ops, StepLogs logs) {
+        this.ops = ops;
+        this.logs = logs;
+    }
+
+    @Override
+    public final void execute(DelegateExecution execution) {
+        String environment = (String) execution.getVariable("environment");
+        try (StepLog log = logs.forExecution(execution)) {
+            run(execution, environment, log);
+        }
+    }
+
+    abstract void run(DelegateExecution execution, String environment, StepLog log);
+
+    /** {@code action} on every host of the current batch, in order; each done host is {@code state} in hostProgress. */
+    static void eachHostOfBatch(DelegateExecution execution, Consumer<String> action, String state) {
+        HostProgress progress = HostProgress.read(execution);
+        for (String host : RestartVariables.batch(execution)) {
+            action.accept(host);
+            progress.set(host, state);
+        }
+        progress.write(execution);
+    }
+}
