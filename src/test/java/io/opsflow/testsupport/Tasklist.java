@@ -93,26 +93,37 @@ public final class Tasklist implements AutoCloseable {
         AssertionError last = null;
         for (int attempt = 1; attempt <= 3; attempt++) {
             browser.get(url() + "#/login");
-            WebElement name = visible("login form",
-                    By.cssSelector("input[placeholder='Username'], input#username, input[name='username']"));
-            WebElement password = browser.findElement(By.cssSelector("input[type='password']"));
-            name.clear();
-            name.sendKeys(user);
-            password.clear();
-            password.sendKeys(user);
-            until("login form filled", () -> user.equals(name.getAttribute("value"))
-                    && user.equals(password.getAttribute("value")) ? true : null);
-            browser.findElement(By.xpath("//button[normalize-space(.)='Log in'] | //button[@type='submit']")).click();
+            visible("login form", By.cssSelector("input[placeholder='Username'], input#username, input[name='username']"));
             try {
+                // typed again until both values stick: keys typed before Angular binds the inputs (or a re-render
+                // that replaces them) are lost, so a value seen once is not trusted until it is read back
+                until("login form filled", () -> filled(user) ? true : null);
+                browser.findElement(By.xpath("//button[normalize-space(.)='Log in'] | //button[@type='submit']"))
+                        .click();
                 until("tasklist after login", () -> browser.findElements(START).isEmpty() ? null : true);
                 return;
-            } catch (AssertionError e) {
-                last = e;
+            } catch (AssertionError | RuntimeException e) {
+                last = e instanceof AssertionError a ? a : new AssertionError(e);
                 System.err.println("Tasklist: login attempt " + attempt + " as " + user + " did not reach Tasklist ("
-                        + browser.getCurrentUrl() + "); trying again");
+                        + browser.getCurrentUrl() + "): " + e.getMessage() + "; trying again");
             }
         }
         throw last;
+    }
+
+    /** Fills the login form when a field does not hold {@code user}; true when both hold it. */
+    private boolean filled(String user) {
+        WebElement name = browser.findElement(
+                By.cssSelector("input[placeholder='Username'], input#username, input[name='username']"));
+        WebElement password = browser.findElement(By.cssSelector("input[type='password']"));
+        if (user.equals(name.getAttribute("value")) && user.equals(password.getAttribute("value"))) {
+            return true;
+        }
+        name.clear();
+        name.sendKeys(user);
+        password.clear();
+        password.sendKeys(user);
+        return false;
     }
 
     /** Start process → the process named {@code name} (found through the dialog's search box). */
