@@ -74,6 +74,10 @@ public final class Approvals {
 
     // ---------------------------------------------------------------------------------------------------- start
 
+    /** Who a run is started by ({@code id}, its initiator) and how ({@code via}: user, webhook, call, timer, …). */
+    public record Principal(String id, String via) {
+    }
+
     /** Whether {@code activity} is one of the process's own start events (where a normal start places a run). */
     static boolean isStartEvent(ActivityImpl activity, ProcessDefinitionImpl process) {
         if (activity == null) {
@@ -105,32 +109,31 @@ public final class Approvals {
     /**
      * Who starts this run: a {@link SystemPrincipal} the calling code named (webhook), the calling run's initiator
      * (a call activity), the authenticated user, or the kind of start event (timer, message); else {@code system}.
-     * Returns {principal, startedVia}.
      */
-    public String[] principal(ExecutionEntity instance) {
+    public Principal principal(ExecutionEntity instance) {
         String named = SystemPrincipal.current();
         if (named != null) {
-            return new String[] {named, "webhook"};
+            return new Principal(named, "webhook");
         }
         ExecutionEntity caller = instance.getSuperExecution();
         if (caller != null) {
             String parent = records.get().run(caller.getProcessInstanceId()).map(ApprovalRecords.Run::initiator)
                     .orElseGet(() -> (String) caller.getVariable(INITIATOR));
-            return new String[] {parent != null ? parent : SystemPrincipal.SYSTEM, "call"};
+            return new Principal(parent != null ? parent : SystemPrincipal.SYSTEM, "call");
         }
         String user = currentUser();
         if (user != null) {
-            return new String[] {user, "user"};
+            return new Principal(user, "user");
         }
         ActivityImpl placed = instance.getActivity();
         Object type = placed == null ? null : placed.getProperties().get(BpmnProperties.TYPE);
         if (ActivityTypes.START_EVENT_TIMER.equals(type)) {
-            return new String[] {SystemPrincipal.TIMER, "timer"};
+            return new Principal(SystemPrincipal.TIMER, "timer");
         }
         if (ActivityTypes.START_EVENT_MESSAGE.equals(type)) {
-            return new String[] {SystemPrincipal.MESSAGE, "message"};
+            return new Principal(SystemPrincipal.MESSAGE, "message");
         }
-        return new String[] {SystemPrincipal.SYSTEM, "system"};
+        return new Principal(SystemPrincipal.SYSTEM, "system");
     }
 
     /**

@@ -47,12 +47,12 @@ public class RunbookStartListener implements ExecutionListener {
         ExecutionEntity instance = (ExecutionEntity) execution;
         Approvals rules = approvals.get();
         rules.checkStartPlacement(instance);
-        String[] principal = rules.principal(instance);
+        Approvals.Principal principal = rules.principal(instance);
         String key = instance.getProcessDefinition().getKey();
         Optional<RunbookDefinition> def = registry.get().find(key);
         Environments envs = environments.get();
         if (def.isPresent()) {
-            List<String> undeclared = Approvals.undeclared(def.get(), execution.getVariables(), principal[0]);
+            List<String> undeclared = Approvals.undeclared(def.get(), execution.getVariables(), principal.id());
             if (!undeclared.isEmpty()) {
                 throw new RunbookInputException(key, undeclared);
             }
@@ -60,10 +60,10 @@ public class RunbookStartListener implements ExecutionListener {
                     instance.getActivity() == null ? null : instance.getActivity().getId());
             values.forEach(execution::setVariable);
         }
-        execution.setVariable(Approvals.INITIATOR, principal[0]);
+        execution.setVariable(Approvals.INITIATOR, principal.id());
         Object environment = execution.getVariable("environment");
-        rules.records().insertRun(new ApprovalRecords.Run(execution.getProcessInstanceId(), key, principal[0],
-                principal[1], rules.requiresApproval(instance.getProcessDefinition(), execution.getVariables()),
+        rules.records().insertRun(new ApprovalRecords.Run(execution.getProcessInstanceId(), key, principal.id(),
+                principal.via(), rules.requiresApproval(instance.getProcessDefinition(), execution.getVariables()),
                 environment instanceof String e ? e : null, Instant.now()));
         if (def.isEmpty()) {
             return;
