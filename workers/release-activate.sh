@@ -4,7 +4,7 @@
 # Usage:
 #   release-activate.sh --root DIR --app APP --instance NAME --version V --artifact URL_OR_PATH --port N
 #                       [--sha256 HEX|auto] [--health-path /health] [--health-timeout SECS]
-#                       [--stop-timeout SECS] [--bind ADDR]
+#                       [--stop-timeout SECS] [--bind ADDR] [--check]
 #
 #   --root            application root (default $HOME; "~" and "~/x" mean $HOME)
 #   --artifact        <app>-<version>.tar.gz as an absolute local path or an http(s) URL; the tarball holds
@@ -12,6 +12,10 @@
 #   --sha256          expected SHA-256 of the artifact; "auto" reads it from <artifact>.sha256
 #   --health-timeout  seconds to wait for GET http://127.0.0.1:<port><health-path> to answer 2xx (default 20)
 #   --bind            listen address handed to the application as BIND (default: the application's own)
+#   --check           dry run, the evidence an approver sees: everything this run would do is checked and reported
+#                     (a missing release is fetched to a temporary directory, its checksum and contents verified,
+#                     then discarded) and nothing on the host changes; a check that fails is the failure the real
+#                     run would meet
 #
 # Layout: <root>/apps/<app>/releases/<version>/, <root>/apps/<app>/instances/<instance>/{current,instance.env,run/app.pid,log/app.log}
 # Steps: extract to a temporary directory and rename it into releases/ (never a half-extracted release), write
@@ -20,6 +24,9 @@
 # When the new version does not become healthy the result is {"ok":false,...,"previousVersion":...} with exit 1:
 # `current` stays on the new version so the caller decides (roll back = activate previousVersion again).
 #
+# Result of --check: {"ok":true,"check":true,"app":..,"instance":..,"previousVersion":..|null,"version":..,"port":..,
+#    "install":true|false,"switch":true|false,"envChanged":true|false,"restart":true|false,"running":true|false,
+#    "sha256":..|null} (exit 1 with ok=false when the real run would fail the same way).
 # Result (one JSON line on stdout):
 #   {"ok":true,"app":..,"instance":..,"previousVersion":..|null,"version":..,"port":..,"healthy":true,
 #    "changed":true|false,"installed":true|false,"pid":..,"sha256":..|null}
@@ -37,7 +44,7 @@ umask 022
 # @include lib/artifact.sh
 
 root="" app="" instance="" version="" artifact="" port="" sha256="" health_path=/health health_timeout=20
-stop_timeout=10 bind="" bind_set=false
+stop_timeout=10 bind="" bind_set=false check=false
 while (($#)); do
   case $1 in
     --root | --app | --instance) instance_option "$@"; shift 2 ;;
@@ -49,6 +56,7 @@ while (($#)); do
     --health-timeout) need_value "$@"; health_timeout=$2; shift 2 ;;
     --stop-timeout) need_value "$@"; stop_timeout=$2; shift 2 ;;
     --bind) need_value "$@"; bind=$2; bind_set=true; shift 2 ;;
+    --check) check=true; shift ;;
     *) help_or_unknown "$1" ;;
   esac
 done
@@ -94,8 +102,12 @@ install_release() {
     artifact_sha=$recorded
     return 0
   fi
-  mkdir -p -- "$appdir/releases" "$appdir/.tmp"
-  tmp=$(mktemp -d "$appdir/.tmp/activate.XXXXXX")
+  if [[ $check == true ]]; then
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/release-check.XXXXXX")
+  else
+    mkdir -p -- "$appdir/releases" "$appdir/.tmp"
+    tmp=$(mktemp -d "$appdir/.tmp/activate.XXXXXX")
+  fi
   cleanup_add "$tmp"
   fetch "$artifact" "$tmp/artifact.tar.gz"
   artifact_sha=$(file_sha256 "$tmp/artifact.tar.gz")
@@ -111,15 +123,20 @@ install_release() {
   local packaged
   read -r packaged <"$tmp/release/VERSION" || true
   [[ $packaged == "$version" ]] || fail 1 "$artifact contains version '$packaged', not $version"
+  installed=true
+  if [[ $check == true ]]; then
+    printf 'would install %s %s from %s (SHA-256 %s%s)\n' "$app" "$version" "$artifact" "$artifact_sha" \
+      "${expected:+, verified}" >&2
+    return 0
+  fi
   printf '%s\n' "$artifact_sha" >"$tmp/release/.artifact-sha256"
   if ! mv -T -- "$tmp/release" "$reldir" 2>/dev/null; then
     [[ -d $reldir ]] || fail 1 "could not move the extracted release to $reldir"
   fi
-  installed=true
   printf 'installed %s %s in %s\n' "$app" "$version" "$reldir" >&2
 }
 
-lock_instance
+[[ $check == true ]] || lock_instance
 previous=$(current_version)
 install_release
 
@@ -129,6 +146,31 @@ old_env=""
 [[ $bind_set == true ]] || bind=$(env_get "$instdir/instance.env" BIND)
 new_env="APP=$app"$'\n'"INSTANCE=$instance"$'\n'"PORT=$port"$'\n'"HEALTH_PATH=$health_path"
 [[ -z $bind ]] || new_env+=$'\n'"BIND=$bind"
+
+if [[ $check == true ]]; then
+  env_changed=false switch=false running=false
+  [[ $new_env == "$old_env" ]] || env_changed=true
+  [[ $previous == "$version" ]] || switch=true
+  pid=$(svc_pid)
+  [[ -z $pid ]] || running=true
+  restart=false
+  [[ $env_changed == false && $switch == false && $running == true ]] || restart=true
+  if [[ $switch == true ]]; then
+    printf 'would switch %s/%s: current %s -> %s\n' "$app" "$instance" "${previous:-none}" "$version" >&2
+  fi
+  [[ $env_changed == false ]] || printf 'would rewrite instance.env: %s\n' "${new_env//$'\n'/ }" >&2
+  if [[ $restart == true ]]; then
+    printf 'would (re)start %s/%s on port %s and wait up to %ss for %s\n' "$app" "$instance" "$port" \
+      "$health_timeout" "$health_path" >&2
+  else
+    printf '%s/%s already runs %s on port %s: nothing would change\n' "$app" "$instance" "$version" "$port" >&2
+  fi
+  emit ok b true check b true app s "$app" instance s "$instance" previousVersion z "$previous" version s "$version" \
+    port n "$port" install b "$installed" switch b "$switch" envChanged b "$env_changed" restart b "$restart" \
+    running b "$running" sha256 z "$artifact_sha"
+  exit 0
+fi
+
 changed=false
 if [[ $new_env != "$old_env" ]]; then
   printf '%s\n' "$new_env" >"$instdir/instance.env.tmp"

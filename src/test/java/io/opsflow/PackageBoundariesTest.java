@@ -1,6 +1,7 @@
 package io.opsflow;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import java.util.Arrays;
 import java.util.List;
@@ -22,7 +23,7 @@ import com.tngtech.archunit.lang.ArchRule;
 @AnalyzeClasses(packages = "io.opsflow", importOptions = ImportOption.DoNotIncludeTests.class)
 class PackageBoundariesTest {
     static final List<String> RUNBOOKS = List.of("release", "backup", "migrate", "scale", "restart", "provision");
-    static final List<String> SHARED = List.of("platform", "step", "fleet", "database");
+    static final List<String> SHARED = List.of("environments", "platform", "step", "fleet", "database");
 
     static String pkg(String name) {
         return "io.opsflow." + name + "..";
@@ -52,6 +53,19 @@ class PackageBoundariesTest {
                     .because(shared + " is below the runbooks").check(classes);
         }
     }
+
+    @ArchTest
+    static final ArchRule topLevelPackagesAreFreeOfCycles = slices().matching("io.opsflow.(*)..")
+            .should().beFreeOfCycles()
+            .because("layers, bottom up: environments (the model) < step < platform, fleet, database < runbooks <"
+                    + " observe, sandbox (docs/ARCHITECTURE.md)");
+
+    @ArchTest
+    static final ArchRule theEnvironmentModelDependsOnNothingOfOurs = noClasses().that()
+            .resideInAPackage(pkg("environments")).should().dependOnClassesThat()
+            .resideInAnyPackage(Arrays.stream(new String[] {"step", "platform", "fleet", "database", "sandbox",
+                    "observe"}).map(PackageBoundariesTest::pkg).toArray(String[]::new))
+            .because("the environment model is the bottom layer the step library and the platform both read");
 
     @ArchTest
     static final ArchRule onlyTheSandboxKnowsTheSandbox = noClasses().that()

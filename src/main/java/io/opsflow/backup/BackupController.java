@@ -17,7 +17,7 @@ import io.opsflow.database.BackupEntry;
 import io.opsflow.database.BackupTarget;
 import io.opsflow.database.RestoreRecord;
 import io.opsflow.platform.api.ServerPaths;
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 
 /**
  * The backup catalog over HTTP: {@code GET /api/backups?environment=…} (backups, newest first) and

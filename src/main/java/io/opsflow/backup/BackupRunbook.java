@@ -6,8 +6,9 @@ import java.util.Map;
 import org.springframework.stereotype.Component;
 
 import io.opsflow.database.BackupTargets;
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.InputSpec;
+import io.opsflow.platform.runbook.Runbook;
 import io.opsflow.platform.runbook.RunbookDefinition;
 
 /**
@@ -16,19 +17,15 @@ import io.opsflow.platform.runbook.RunbookDefinition;
  * SKIPPED (it takes {@code backup:<env>/<target>} with tryRunbookLock).
  */
 @Component
-public class BackupRunbook implements RunbookDefinition {
+public class BackupRunbook extends Runbook {
     public static final String KEY = "backup";
     public static final List<String> PURPOSES = List.of("on-demand", "scheduled", "pre-migration");
 
     private final BackupTargets targets;
 
     public BackupRunbook(BackupTargets targets) {
+        super(KEY);
         this.targets = targets;
-    }
-
-    @Override
-    public String processKey() {
-        return KEY;
     }
 
     @Override

@@ -23,7 +23,7 @@ import org.springframework.stereotype.Component;
 
 import io.opsflow.database.BackupProperties;
 import io.opsflow.database.BackupTargets;
-import io.opsflow.platform.environments.Environment;
+import io.opsflow.environments.Environment;
 
 /**
  * The schedules of backups and restore drills, one cron per environment from configuration

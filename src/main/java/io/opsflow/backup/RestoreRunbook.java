@@ -1,11 +1,13 @@
 package io.opsflow.backup;
 
+import io.opsflow.platform.locks.LockNames;
 import io.opsflow.database.BackupCatalog;
 import io.opsflow.database.BackupEntry;
 import io.opsflow.database.BackupTargets;
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.InputSpec;
+import io.opsflow.platform.runbook.Runbook;
 import io.opsflow.platform.runbook.RunbookDefinition;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -21,7 +23,7 @@ import org.springframework.stereotype.Component;
  * delete what is being restored); a scratch restore takes {@code restore-scratch:<env>/<target>}.
  */
 @Component
-public class RestoreRunbook implements RunbookDefinition {
+public class RestoreRunbook extends Runbook {
     public static final String KEY = "restore";
     public static final String LATEST = "latest";
 
@@ -29,13 +31,9 @@ public class RestoreRunbook implements RunbookDefinition {
     private final BackupTargets targets;
 
     public RestoreRunbook(BackupCatalog catalog, BackupTargets targets) {
+        super(KEY);
         this.catalog = catalog;
         this.targets = targets;
-    }
-
-    @Override
-    public String processKey() {
-        return KEY;
     }
 
     @Override
@@ -104,8 +102,8 @@ public class RestoreRunbook implements RunbookDefinition {
     public Optional<String> lockName(Map<String, Object> vars) {
         String env = (String) vars.get("environment");
         BackupEntry b = resolve(env, (String) vars.get("backupId"), blankToNull(vars.get("target"))).orElseThrow();
-        return Optional.of(("scratch".equals(vars.get("targetKind")) ? "restore-scratch:" : "backup:") + env + "/"
-                + b.target());
+        return Optional.of("scratch".equals(vars.get("targetKind")) ? LockNames.scratchRestore(env, b.target())
+                : LockNames.database(env, b.target()));
     }
 
     /** The backup a start refers to: by id (must belong to the environment), or the newest verified one. */

@@ -13,9 +13,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Component;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.opsflow.platform.runbook.RunVariables;
 
 /**
  * The backup catalog: opsflow's own tables in the engine's database (H2 by default, PostgreSQL in production),
@@ -24,7 +24,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 @Component
 public class BackupCatalog {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<LinkedHashMap<String, Long>> COUNTS = new TypeReference<>() {
     };
     private static final String COLUMNS = "ID_, ENVIRONMENT_, TARGET_, KIND_, SOURCE_, LOCATION_, OBJECT_KEY_, SIZE_, "
@@ -158,22 +157,11 @@ public class BackupCatalog {
     }
 
     static String json(Map<String, Long> counts) {
-        try {
-            return JSON.writeValueAsString(counts == null ? Map.of() : new java.util.TreeMap<>(counts));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return RunVariables.toJson(counts == null ? Map.of() : new java.util.TreeMap<>(counts));
     }
 
     static Map<String, Long> counts(String json) {
-        if (json == null || json.isBlank()) {
-            return Map.of();
-        }
-        try {
-            return JSON.readValue(json, COUNTS);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("unreadable row counts in the backup catalog: " + json, e);
-        }
+        return RunVariables.fromJson(json, COUNTS, "rowCounts", new LinkedHashMap<>());
     }
 
     private static String truncate(String s, int max) {

@@ -1,7 +1,7 @@
 package io.opsflow.database;
 
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.HostConfig;
 
 /**
  * One thing a backup copies: a database of the environment (kind postgres or mariadb) or a directory on a host

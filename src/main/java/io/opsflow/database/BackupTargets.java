@@ -6,9 +6,9 @@ import java.util.Optional;
 
 import org.springframework.stereotype.Component;
 
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.Environments;
+import io.opsflow.environments.HostConfig;
 
 /**
  * What can be backed up, restored and migrated in an environment: its configured databases

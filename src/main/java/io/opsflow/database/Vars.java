@@ -6,75 +6,47 @@ import java.util.List;
 import java.util.Map;
 
 import org.camunda.bpm.engine.delegate.VariableScope;
-import org.camunda.bpm.engine.impl.util.ClockUtil;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.opsflow.platform.runbook.RunVariables;
 
 /**
- * Variable helpers of the backup, restore and migration delegates. Structured values travel as JSON strings (Java
- * serialization of variables is off and Spin is not installed); times as ISO-8601 strings; "now" is the engine
- * clock (so process tests can move it).
+ * Typed access to the variables of the backup, restore and migration runbooks, on {@link RunVariables}: structured
+ * values travel as JSON strings, times as ISO-8601 strings, "now" is the engine clock.
  */
 public final class Vars {
-    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
-            .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
-
     private Vars() {
     }
 
     public static String str(VariableScope s, String name) {
-        Object v = s.getVariable(name);
-        if (!(v instanceof String str) || str.isBlank()) {
-            throw new IllegalStateException("process variable '" + name + "' is missing (got " + v + ")");
-        }
-        return str;
+        return RunVariables.of(s).string(name);
     }
 
     public static String opt(VariableScope s, String name) {
-        Object v = s.getVariable(name);
-        return v instanceof String str && !str.isBlank() ? str : null;
+        return RunVariables.of(s).optional(name);
     }
 
     public static boolean bool(VariableScope s, String name) {
-        return Boolean.TRUE.equals(s.getVariable(name));
+        return RunVariables.of(s).flag(name);
     }
 
     public static Instant now() {
-        return ClockUtil.getCurrentTime().toInstant();
+        return RunVariables.now();
     }
 
     public static String json(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return RunVariables.toJson(value);
     }
 
     public static List<String> stringList(String json) {
-        if (json == null || json.isBlank()) {
-            return new ArrayList<>();
-        }
-        try {
-            return JSON.readValue(json, new TypeReference<ArrayList<String>>() {
-            });
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("not a JSON list of strings: " + json, e);
-        }
+        return RunVariables.fromJson(json, new TypeReference<ArrayList<String>>() {
+        }, "list of strings", new ArrayList<>());
     }
 
     public static List<Map<String, Object>> mapList(String json) {
-        if (json == null || json.isBlank()) {
-            return new ArrayList<>();
-        }
-        try {
-            return JSON.readValue(json, new TypeReference<ArrayList<Map<String, Object>>>() {
-            });
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("not a JSON list of objects: " + json, e);
-        }
+        return RunVariables.fromJson(json, new TypeReference<ArrayList<Map<String, Object>>>() {
+        }, "list of objects", new ArrayList<>());
     }
 
     /** A catalog entry carried by a run as a JSON variable (the run keeps working if retention removes the row). */
@@ -83,11 +55,7 @@ public final class Vars {
     }
 
     public static BackupEntry entry(String json) {
-        try {
-            return JSON.readValue(json, BackupEntry.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("unreadable backup entry variable: " + json, e);
-        }
+        return RunVariables.fromJson(json, BackupEntry.class, "backup entry");
     }
 
     public static Map<String, Long> counts(String json) {

@@ -9,8 +9,8 @@ import java.time.Duration;
 
 import org.springframework.stereotype.Component;
 
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.Environments;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.http.HttpHealthCheck;
 import io.opsflow.step.ssh.HostTargets;

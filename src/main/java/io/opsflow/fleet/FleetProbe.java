@@ -17,8 +17,8 @@ import org.springframework.stereotype.Component;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.HostConfig;
 import io.opsflow.step.exec.StepLogs;
 import io.opsflow.step.ssh.SshConnections;
 import io.opsflow.step.ssh.SshResult;

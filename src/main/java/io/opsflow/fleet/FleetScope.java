@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.HostConfig;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.http.HealthReport;
 import io.opsflow.step.http.UrlHealth;
@@ -105,13 +105,7 @@ public final class FleetScope {
                               boolean verifyChecksum) {
         HostConfig h = env.requireHost(host);
         int port = port(h, app, instance);
-        List<String> args = new ArrayList<>(List.of("--root", env.appRootOnHosts(), "--app", app, "--instance",
-                instance, "--version", version, "--artifact", env.artifact(app, version), "--port",
-                String.valueOf(port), "--health-path", fleet.environments.healthPath(app), "--health-timeout",
-                seconds(healthTimeout)));
-        if (verifyChecksum) {
-            args.addAll(List.of("--sha256", "auto"));
-        }
+        List<String> args = activateArgs(h, app, instance, version, healthTimeout, verifyChecksum);
         WorkerResult r = run(h, "release-activate.sh", args);
         String previous = Json.text(r.json(), "previousVersion");
         if (r.ok()) {
@@ -122,6 +116,85 @@ public final class FleetScope {
             return new Activated(host, instance, previous, version, port, false, r.error());
         }
         throw failure(h, "release-activate.sh " + app + " " + version + " on " + instance, r.exitCode(), r.error());
+    }
+
+    /**
+     * {@code release-activate.sh --check} for each slot, in parallel (at most the environment's parallelism), with
+     * exactly the arguments {@link #activate} will pass: what the release would do, host by host, changing nothing.
+     * A check the script reports as failing (exit 1) is a result with {@code error}; a host that cannot be reached or
+     * a script that fails otherwise is an exception naming the host.
+     */
+    public List<ActivationCheck> checkActivations(String app, String version, List<Slot> slots,
+                                                  Duration healthTimeout, boolean verifyChecksum) {
+        // one connection per host; a host's slots are checked one after the other on it
+        Map<String, List<Slot>> byHost = new LinkedHashMap<>();
+        slots.forEach(slot -> byHost.computeIfAbsent(slot.host(), k -> new ArrayList<>()).add(slot));
+        Map<String, String> hostOfTarget = new LinkedHashMap<>();
+        List<SshTarget> ts = new ArrayList<>();
+        for (String host : byHost.keySet()) {
+            SshTarget t = fleet.targets.target(env, env.requireHost(host));
+            ts.add(t);
+            hostOfTarget.put(t.display(), host);
+        }
+        FanOutResult<Map<Slot, WorkerResult>> out = fleet.fanOut.forEach(ts, Math.max(1, env.parallelism()),
+                session -> {
+                    Map<Slot, WorkerResult> results = new LinkedHashMap<>();
+                    for (Slot slot : byHost.get(hostOfTarget.get(session.target().display()))) {
+                        List<String> args = activateArgs(env.requireHost(slot.host()), app, slot.instance(),
+                                version, healthTimeout, verifyChecksum);
+                        args.add("--check");
+                        results.put(slot, fleet.workers.run(session, "release-activate.sh", args, timeout, log));
+                    }
+                    return results;
+                });
+        Map<Slot, WorkerResult> results = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (FanOutResult.HostOutcome<Map<Slot, WorkerResult>> o : out.outcomes()) {
+            if (o.succeeded()) {
+                results.putAll(o.value());
+            } else {
+                problems.add(hostOfTarget.get(o.target().display()) + ": " + o.error().getMessage());
+            }
+        }
+        List<ActivationCheck> checks = new ArrayList<>();
+        for (Slot slot : slots) {
+            WorkerResult r = results.get(slot);
+            if (r == null) {
+                continue;
+            }
+            HostConfig h = env.requireHost(slot.host());
+            JsonNode j = r.json();
+            int port = port(h, app, slot.instance());
+            if (r.ok()) {
+                checks.add(new ActivationCheck(slot.host(), slot.instance(), Json.text(j, "previousVersion"), version,
+                        port, j.path("install").asBoolean(), j.path("switch").asBoolean(),
+                        j.path("envChanged").asBoolean(), j.path("restart").asBoolean(), j.path("running").asBoolean(),
+                        Json.text(j, "sha256"), null));
+            } else if (r.exitCode() == 1) {
+                checks.add(new ActivationCheck(slot.host(), slot.instance(), null, version, port, false, false, false,
+                        false, false, null, r.error()));
+            } else {
+                problems.add(failure(h, "release-activate.sh --check " + app + " " + version + " on "
+                        + slot.instance(), r.exitCode(), r.error()).getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("cannot check the release of " + app + " " + version + " in "
+                    + env.name() + ": " + String.join("; ", problems));
+        }
+        return checks;
+    }
+
+    private List<String> activateArgs(HostConfig h, String app, String instance, String version,
+                                      Duration healthTimeout, boolean verifyChecksum) {
+        List<String> args = new ArrayList<>(List.of("--root", env.appRootOnHosts(), "--app", app, "--instance",
+                instance, "--version", version, "--artifact", env.artifact(app, version), "--port",
+                String.valueOf(port(h, app, instance)), "--health-path", fleet.environments.healthPath(app),
+                "--health-timeout", seconds(healthTimeout)));
+        if (verifyChecksum) {
+            args.addAll(List.of("--sha256", "auto"));
+        }
+        return args;
     }
 
     /**

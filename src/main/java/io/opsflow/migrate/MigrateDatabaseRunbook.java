@@ -6,9 +6,11 @@ import java.util.Optional;
 
 import org.springframework.stereotype.Component;
 
+import io.opsflow.platform.locks.LockNames;
 import io.opsflow.database.BackupTargets;
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.InputSpec;
+import io.opsflow.platform.runbook.Runbook;
 import io.opsflow.platform.runbook.RunbookDefinition;
 
 /**
@@ -16,17 +18,13 @@ import io.opsflow.platform.runbook.RunbookDefinition;
  * migration per application and environment at a time ({@code migrate:<env>/<application>}, refused with 409).
  */
 @Component
-class MigrateDatabaseRunbook implements RunbookDefinition {
+class MigrateDatabaseRunbook extends Runbook {
     public static final String KEY = "migrate-database";
     private final BackupTargets targets;
 
     MigrateDatabaseRunbook(BackupTargets targets) {
+        super(KEY);
         this.targets = targets;
-    }
-
-    @Override
-    public String processKey() {
-        return KEY;
     }
 
     @Override
@@ -52,6 +50,6 @@ class MigrateDatabaseRunbook implements RunbookDefinition {
 
     @Override
     public Optional<String> lockName(Map<String, Object> vars) {
-        return Optional.of("migrate:" + vars.get("environment") + "/" + vars.get("application"));
+        return Optional.of(LockNames.migration((String) vars.get("environment"), (String) vars.get("application")));
     }
 }

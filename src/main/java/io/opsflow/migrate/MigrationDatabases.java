@@ -5,7 +5,7 @@ import java.util.Optional;
 import io.opsflow.database.BackupProperties;
 import io.opsflow.database.BackupTarget;
 import io.opsflow.database.BackupTargets;
-import io.opsflow.platform.environments.Environment;
+import io.opsflow.environments.Environment;
 
 /** Which of an environment's databases an application's migrations go to ({@code opsflow.backup.applications}). */
 public final class MigrationDatabases {

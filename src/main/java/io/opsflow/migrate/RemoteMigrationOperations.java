@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.opsflow.database.BackupTarget;
 import io.opsflow.database.host.BackupHosts;
 import io.opsflow.database.host.DatabaseArgs;
-import io.opsflow.platform.environments.Environment;
+import io.opsflow.environments.Environment;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.ssh.WorkerResult;
 

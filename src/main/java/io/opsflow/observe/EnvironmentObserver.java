@@ -27,8 +27,8 @@ import io.opsflow.fleet.HostReport;
 import io.opsflow.fleet.PoolBackend;
 import io.opsflow.platform.api.EnvironmentStateProbe;
 import io.opsflow.platform.api.ServerPaths;
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.HostConfig;
 import io.opsflow.step.ssh.SshConnections;
 import io.opsflow.step.ssh.WorkerScripts;
 

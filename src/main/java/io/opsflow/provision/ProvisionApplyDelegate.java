@@ -2,9 +2,9 @@ package io.opsflow.provision;
 
 import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.platform.runbook.RunbookStep;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 
@@ -14,22 +14,21 @@ import io.opsflow.step.exec.StepLogs;
  * missing, changed or stale plan is BpmnError {@value #PLAN_MISMATCH} (the run ends FAILED; plan again).
  */
 @Component("provisionApply")
-public class ProvisionApplyDelegate implements JavaDelegate {
+public class ProvisionApplyDelegate extends RunbookStep {
     public static final String PLAN_MISMATCH = "PLAN_MISMATCH";
 
     private final ProvisionOperations ops;
-    private final StepLogs logs;
 
     public ProvisionApplyDelegate(ProvisionOperations ops, StepLogs logs) {
+        super(logs);
         this.ops = ops;
-        this.logs = logs;
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
+    protected void run(DelegateExecution execution, StepLog log) {
         String env = ProvisionVariables.string(execution, "environment");
         Object approved = execution.getVariable("approvedPlanSha256");
-        try (StepLog log = logs.forExecution(execution)) {
+        try {
             ops.apply(env, ProvisionVariables.string(execution, "tfPlanFile"),
                     approved == null ? null : approved.toString(), log);
         } catch (ProvisionOperations.PlanMismatchException e) {

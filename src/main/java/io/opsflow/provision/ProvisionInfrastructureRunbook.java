@@ -13,9 +13,11 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.platform.locks.LockNames;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.InputSpec;
+import io.opsflow.platform.runbook.Runbook;
 import io.opsflow.platform.runbook.RunbookDefinition;
 import io.opsflow.step.terraform.TerraformStep;
 
@@ -25,7 +27,7 @@ import io.opsflow.step.terraform.TerraformStep;
  * and a reason. Checked at start against the root itself: an undeclared variable is refused before anything runs.
  */
 @Component
-public class ProvisionInfrastructureRunbook implements RunbookDefinition {
+public class ProvisionInfrastructureRunbook extends Runbook {
     public static final String PROCESS_KEY = "provision-infrastructure";
     private static final Logger LOG = LoggerFactory.getLogger(ProvisionInfrastructureRunbook.class);
 
@@ -38,12 +40,8 @@ public class ProvisionInfrastructureRunbook implements RunbookDefinition {
 
     /** For tests: resolves an environment's configured terraform-root to a directory. */
     public ProvisionInfrastructureRunbook(Function<String, Path> rootResolver) {
+        super(PROCESS_KEY);
         this.rootResolver = rootResolver;
-    }
-
-    @Override
-    public String processKey() {
-        return PROCESS_KEY;
     }
 
     @Override
@@ -72,7 +70,7 @@ public class ProvisionInfrastructureRunbook implements RunbookDefinition {
     /** Infrastructure changes and platform restarts of one environment exclude each other. */
     @Override
     public Optional<String> lockName(Map<String, Object> vars) {
-        return Optional.of("platform:" + vars.get("environment"));
+        return Optional.of(LockNames.platform((String) vars.get("environment")));
     }
 
     @Override

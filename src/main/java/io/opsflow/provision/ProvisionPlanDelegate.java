@@ -1,9 +1,9 @@
 package io.opsflow.provision;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.platform.runbook.RunbookStep;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 
@@ -13,24 +13,20 @@ import io.opsflow.step.exec.StepLogs;
  * resource), {@code tfPlanSummary}, {@code tfPlanFile}, {@code tfPlanSha256}.
  */
 @Component("provisionPlan")
-public class ProvisionPlanDelegate implements JavaDelegate {
+public class ProvisionPlanDelegate extends RunbookStep {
     private final ProvisionOperations ops;
-    private final StepLogs logs;
 
     public ProvisionPlanDelegate(ProvisionOperations ops, StepLogs logs) {
+        super(logs);
         this.ops = ops;
-        this.logs = logs;
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
+    protected void run(DelegateExecution execution, StepLog log) {
         String env = ProvisionVariables.string(execution, "environment");
         boolean destroy = "destroy".equals(execution.getVariable("action"));
-        ProvisionOperations.Plan plan;
-        try (StepLog log = logs.forExecution(execution)) {
-            plan = ops.plan(env, execution.getProcessInstanceId(),
-                    ProvisionVariables.jsonObject(execution, "terraformVars"), destroy, log);
-        }
+        ProvisionOperations.Plan plan = ops.plan(env, execution.getProcessInstanceId(),
+                ProvisionVariables.jsonObject(execution, "terraformVars"), destroy, log);
         execution.setVariable("tfHasChanges", plan.hasChanges());
         execution.setVariable("tfAdd", plan.add());
         execution.setVariable("tfChange", plan.change());

@@ -10,10 +10,10 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.EnvironmentsProperties;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.Environments;
+import io.opsflow.environments.EnvironmentsProperties;
+import io.opsflow.environments.HostConfig;
 
 /**
  * Default {@link FleetProvisioner} for real infrastructure: Terraform created the machines, so the fleet is simply the

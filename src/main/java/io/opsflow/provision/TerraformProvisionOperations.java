@@ -8,9 +8,9 @@ import java.util.Map;
 
 import org.springframework.stereotype.Component;
 
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.Environments;
+import io.opsflow.environments.HostConfig;
 import io.opsflow.step.ansible.AnsibleRun;
 import io.opsflow.step.ansible.AnsibleStep;
 import io.opsflow.step.ansible.PlaybookResult;
@@ -86,7 +86,7 @@ public class TerraformProvisionOperations implements ProvisionOperations {
         }
         Environment e = environments.get(environment);
         hosts.forEach(h -> FleetHosts.require(e, h));
-        AnsibleRun run = AnsibleRun.builder(ansible.playbook(playbookName()), inventory(e))
+        AnsibleRun run = AnsibleRun.builder(ansible.playbook(playbookName()), ansible.inventory(e))
                 .limit(String.join(",", hosts) + ",&" + e.name())
                 .timeout(props.getConfigureTimeout())
                 .hostKeyChecking(e.ssh() == null || e.ssh().hostKeyChecking())
@@ -100,7 +100,7 @@ public class TerraformProvisionOperations implements ProvisionOperations {
         List<String> missing = hosts.stream().filter(h -> !r.stats().containsKey(h)).toList();
         if (!missing.isEmpty()) {
             throw new IllegalStateException("configure-host.yml did not reach " + missing + " (not in the inventory "
-                    + inventory(e) + " of " + environment + "?); fix the inventory, then retry this job");
+                    + ansible.inventory(e) + " of " + environment + "?); fix the inventory, then retry this job");
         }
     }
 
@@ -136,19 +136,6 @@ public class TerraformProvisionOperations implements ProvisionOperations {
                     + "(opsflow.environments." + environment + ".terraform-root)");
         }
         return terraform.resolveRoot(e.terraformRoot());
-    }
-
-    private Path inventory(Environment e) {
-        String inv = e.ansibleInventory();
-        if (inv == null || inv.isBlank()) {
-            throw new IllegalStateException("environment " + e.name() + " has no Ansible inventory "
-                    + "(opsflow.environments." + e.name() + ".ansible-inventory)");
-        }
-        Path p = Path.of(inv);
-        if (p.isAbsolute() || Files.exists(p)) {
-            return p.toAbsolutePath().normalize();
-        }
-        return ansible.properties().ansibleDir().resolve(p).normalize();
     }
 
     /** Host lookup with a message naming the environment's hosts. */

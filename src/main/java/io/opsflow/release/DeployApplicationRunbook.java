@@ -6,8 +6,10 @@ import java.util.Optional;
 
 import org.springframework.stereotype.Component;
 
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.InputSpec;
+import io.opsflow.platform.locks.LockNames;
+import io.opsflow.platform.runbook.Runbook;
 import io.opsflow.platform.runbook.RunbookDefinition;
 
 /**
@@ -15,12 +17,11 @@ import io.opsflow.platform.runbook.RunbookDefinition;
  * of one application in one environment never overlap.
  */
 @Component
-public class DeployApplicationRunbook implements RunbookDefinition {
+public class DeployApplicationRunbook extends Runbook {
     public static final String KEY = "deploy-application";
 
-    @Override
-    public String processKey() {
-        return KEY;
+    public DeployApplicationRunbook() {
+        super(KEY);
     }
 
     @Override
@@ -40,8 +41,7 @@ public class DeployApplicationRunbook implements RunbookDefinition {
 
     @Override
     public Optional<String> lockName(Map<String, Object> vars) {
-        return Optional.of(ReleaseVersionRunbook.lockName((String) vars.get("environment"),
-                (String) vars.get("application")));
+        return Optional.of(LockNames.application((String) vars.get("environment"), (String) vars.get("application")));
     }
 
     @Override

@@ -18,14 +18,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.fleet.ActivationCheck;
 import io.opsflow.fleet.Activated;
 import io.opsflow.fleet.Fleet;
 import io.opsflow.fleet.FleetScope;
 import io.opsflow.fleet.InstanceHealth;
+import io.opsflow.fleet.Slot;
 import io.opsflow.fleet.TrafficAnswer;
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.Environments;
+import io.opsflow.environments.HostConfig;
 import io.opsflow.step.ansible.AnsibleRun;
 import io.opsflow.step.ansible.AnsibleStep;
 import io.opsflow.step.ansible.PlaybookResult;
@@ -122,6 +124,31 @@ class FleetReleaseOperations implements ReleaseOperations {
         }
         String summary = failed.isEmpty()
                 ? changed.size() + " of " + targetList.size() + " host(s) would change" + (changed.isEmpty() ? ""
+                : " (" + String.join(", ", changed) + ")")
+                : "failed on " + String.join("; ", failed);
+        return new CheckDiff(failed.isEmpty(), summary, out.toString(), changed);
+    }
+
+    @Override
+    public CheckDiff dryRun(String environment, String application, String version, List<PlanEntry> targets,
+                            StepLog log) {
+        List<ActivationCheck> checks = fleet(environment, log).checkActivations(application, version,
+                targets.stream().map(t -> new Slot(t.host(), t.instance())).toList(), props.getStartHealthTimeout(),
+                props.isVerifyArtifactChecksum());
+        StringBuilder out = new StringBuilder();
+        List<String> changed = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        for (ActivationCheck c : checks) {
+            out.append("### ").append(c.host()).append(" (").append(c.instance()).append(")\n").append(c.describe())
+                    .append('\n');
+            if (!c.ok()) {
+                failed.add(c.host() + ": " + c.error());
+            } else if (c.changes()) {
+                changed.add(c.host());
+            }
+        }
+        String summary = failed.isEmpty()
+                ? changed.size() + " of " + checks.size() + " host(s) would change" + (changed.isEmpty() ? ""
                 : " (" + String.join(", ", changed) + ")")
                 : "failed on " + String.join("; ", failed);
         return new CheckDiff(failed.isEmpty(), summary, out.toString(), changed);
@@ -279,7 +306,7 @@ class FleetReleaseOperations implements ReleaseOperations {
     public void configureHosts(String environment, String application, List<String> hosts, StepLog log) {
         Environment e = environments.get(environment);
         hosts.forEach(e::requireHost);
-        AnsibleRun.Builder run = AnsibleRun.builder(ansible.playbook("configure-host.yml"), inventory(e))
+        AnsibleRun.Builder run = AnsibleRun.builder(ansible.playbook("configure-host.yml"), ansible.inventory(e))
                 .limit(limit(e, String.join(",", hosts))).timeout(props.getPlaybookTimeout())
                 .hostKeyChecking(hostKeyChecking(e));
         props.getAnsibleEnv().forEach(run::env);
@@ -293,24 +320,11 @@ class FleetReleaseOperations implements ReleaseOperations {
         vars.put("version", version);
         vars.put("instance", instance);
         vars.put("port", environments.instancePort(h, app, instance));
-        AnsibleRun.Builder run = AnsibleRun.builder(ansible.playbook("deploy-app.yml"), inventory(e))
+        AnsibleRun.Builder run = AnsibleRun.builder(ansible.playbook("deploy-app.yml"), ansible.inventory(e))
                 .limit(limit(e, h.name())).extraVars(vars).checkMode(check).timeout(props.getPlaybookTimeout())
                 .hostKeyChecking(hostKeyChecking(e));
         props.getAnsibleEnv().forEach(run::env);
         return run.build();
-    }
-
-    private Path inventory(Environment e) {
-        String inv = e.ansibleInventory();
-        if (inv == null || inv.isBlank()) {
-            throw new IllegalStateException("environment " + e.name() + " has no Ansible inventory "
-                    + "(opsflow.environments." + e.name() + ".ansible-inventory)");
-        }
-        Path p = Path.of(inv);
-        if (p.isAbsolute() || Files.exists(p)) {
-            return p.toAbsolutePath().normalize();
-        }
-        return ansible.properties().ansibleDir().resolve(p).normalize();
     }
 
     /** The hosts, confined to the inventory group named like the environment. */

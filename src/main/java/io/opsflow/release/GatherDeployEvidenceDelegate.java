@@ -45,7 +45,8 @@ class GatherDeployEvidenceDelegate extends ReleaseStep {
             entries.add(new PlanEntry(h, FIRST_INSTANCE, null, null, null, v.version(), 0));
         }
         ReleasePlan plan = new ReleasePlan("deploy", v.version(), null, FIRST_INSTANCE, entries, List.of());
-        CheckDiff diff = checkDiff(v, plan, log);
+        CheckDiff diff = requirePossible(v, ops.checkDiff(env, app, v.version(), plan.entries(), log),
+                "ansible-playbook --check --diff of the deploy playbook");
         v.setJson(PLAN, plan);
         v.resetOutcome();
         StringBuilder s = new StringBuilder("First deployment of ").append(app).append(' ').append(v.version())

@@ -42,7 +42,8 @@ class GatherReleaseEvidenceDelegate extends ReleaseStep {
         }
         int budget = plan.entries().size() * v.integer(MAX_FAILURE_PERCENT) / 100;
 
-        CheckDiff diff = checkDiff(v, plan, log);
+        CheckDiff diff = requirePossible(v, ops.dryRun(env, app, v.version(), plan.entries(), log),
+                "release-activate.sh --check");
 
         v.setJson(PLAN, plan);
         v.setJson(BATCHES, plan.batchHosts());
@@ -63,7 +64,7 @@ class GatherReleaseEvidenceDelegate extends ReleaseStep {
             evidence.append("canary bake: ").append(v.string(CANARY_BAKE)).append(", ")
                     .append(v.integer(CANARY_CHECKS)).append(" health check(s)\n");
         }
-        evidence.append("ansible --check --diff: ").append(diff.summary());
+        evidence.append("release-activate.sh --check: ").append(diff.summary());
         v.set(EVIDENCE, ReleaseVars.clip(evidence.toString()));
         v.set(CHECK_DIFF, ReleaseVars.clip(diff.output()));
         LOG.info("release {} {} to {}: planned {} host(s) in {} batch(es)", app, v.version(), env,

@@ -1,56 +1,36 @@
 package io.opsflow.release;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.opsflow.platform.runbook.RunVariables;
 
 /**
- * Process variables of the release runbooks are plain JSON strings (Java serialization of variables is off, and a
- * JSON string reads well in Cockpit): the plan, host → version maps, host lists.
+ * The JSON documents of the release runbooks (the plan, host → version maps, host lists), encoded by
+ * {@link RunVariables} like every runbook's.
  */
 public final class ReleaseJson {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-
     private ReleaseJson() {
     }
 
     public static String write(Object value) {
-        try {
-            return MAPPER.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write JSON: " + e.getMessage(), e);
-        }
+        return RunVariables.toJson(value);
     }
 
     public static ReleasePlan plan(String json) {
-        return read(json, new TypeReference<ReleasePlan>() {
-        }, "releasePlan");
+        return RunVariables.fromJson(json, ReleasePlan.class, ReleaseVars.PLAN);
     }
 
     public static Map<String, String> versions(String json) {
-        return read(json, new TypeReference<java.util.LinkedHashMap<String, String>>() {
-        }, "host versions");
+        return RunVariables.fromJson(json, new TypeReference<LinkedHashMap<String, String>>() {
+        }, "host versions", new LinkedHashMap<>());
     }
 
     public static List<String> strings(String json) {
-        if (json == null || json.isBlank()) {
-            return List.of();
-        }
-        return read(json, new TypeReference<List<String>>() {
-        }, "host list");
-    }
-
-    private static <T> T read(String json, TypeReference<T> type, String what) {
-        if (json == null) {
-            throw new IllegalStateException("variable with the " + what + " is missing");
-        }
-        try {
-            return MAPPER.readValue(json, type);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("variable with the " + what + " is not valid JSON: " + e.getMessage(), e);
-        }
+        return RunVariables.fromJson(json, new TypeReference<List<String>>() {
+        }, "host list", List.of());
     }
 }

@@ -33,6 +33,14 @@ public interface ReleaseOperations {
     CheckDiff checkDiff(String environment, String application, String version, List<PlanEntry> targets, StepLog log);
 
     /**
+     * {@code release-activate.sh --check} for the planned instance on each target host, with the arguments
+     * {@link #activate} will pass: what the release itself would do, host by host, as evidence for the approver of
+     * release-version (deploy-application acts through the deploy playbook, so its evidence is {@link #checkDiff}).
+     * Changes nothing.
+     */
+    CheckDiff dryRun(String environment, String application, String version, List<PlanEntry> targets, StepLog log);
+
+    /**
      * Installs the version on the host if missing, points the instance's {@code current} at it, (re)starts it and
      * waits for it to answer. Returns what ran before and whether it came up healthy.
      */

@@ -4,8 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 
+import io.opsflow.platform.runbook.RunbookStep;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 
@@ -14,21 +14,17 @@ import io.opsflow.step.exec.StepLogs;
  * {@link ReleaseOperations}, passing it the activity's own step log
  * ({@code var/logs/<processInstanceId>/<activityInstanceId>.log}).
  */
-abstract class ReleaseStep implements JavaDelegate {
+abstract class ReleaseStep extends RunbookStep {
     final ReleaseOperations ops;
-    private final StepLogs logs;
 
     ReleaseStep(ReleaseOperations ops, StepLogs logs) {
+        super(logs);
         this.ops = ops;
-        this.logs = logs;
     }
 
     @Override
-    public final void execute(DelegateExecution execution) {
-        ReleaseVars v = new ReleaseVars(execution);
-        try (StepLog log = logs.forExecution(execution)) {
-            run(v, log);
-        }
+    protected final void run(DelegateExecution execution, StepLog log) {
+        run(new ReleaseVars(execution), log);
     }
 
     abstract void run(ReleaseVars v, StepLog log);
@@ -41,16 +37,14 @@ abstract class ReleaseStep implements JavaDelegate {
     }
 
     /**
-     * The deploy playbook in check mode for the plan: evidence for the approver. A check that fails on a host ends
-     * the run ({@code RELEASE_NOT_POSSIBLE}, the output kept in {@code checkDiff}): the release would fail the same
-     * way.
+     * The dry run of the code that will act, for the plan: evidence for the approver ({@code what} names it). A
+     * check that fails on a host ends the run ({@code RELEASE_NOT_POSSIBLE}, the output kept in {@code checkDiff}):
+     * the change would fail the same way.
      */
-    CheckDiff checkDiff(ReleaseVars v, ReleasePlan plan, StepLog log) {
-        CheckDiff diff = ops.checkDiff(v.environment(), v.application(), v.version(), plan.entries(), log);
+    static CheckDiff requirePossible(ReleaseVars v, CheckDiff diff, String what) {
         if (!diff.ok()) {
             v.set(ReleaseVars.CHECK_DIFF, ReleaseVars.clip(diff.output()));
-            throw v.failure(ReleaseVars.ERR_NOT_POSSIBLE, "ansible-playbook --check --diff of the deploy playbook "
-                    + "failed: " + diff.summary());
+            throw v.failure(ReleaseVars.ERR_NOT_POSSIBLE, what + " failed: " + diff.summary());
         }
         return diff;
     }

@@ -7,6 +7,8 @@ import java.util.Map;
 import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 
+import io.opsflow.platform.runbook.RunVariables;
+
 /**
  * Names of the variables of the release and deploy runbooks and typed access to them from a delegate. All values are
  * plain types (String, Integer, Boolean) or JSON strings.
@@ -53,12 +55,14 @@ public final class ReleaseVars {
     public static final String ERR_ROLLBACK_INCOMPLETE = "ROLLBACK_INCOMPLETE";
 
     /** Longest text put into a String variable (databases limit a string variable to 4000 characters). */
-    public static final int MAX_TEXT = 3800;
+    public static final int MAX_TEXT = RunVariables.MAX_TEXT;
 
     private final DelegateExecution execution;
+    private final RunVariables vars;
 
     public ReleaseVars(DelegateExecution execution) {
         this.execution = execution;
+        this.vars = RunVariables.of(execution);
     }
 
     /** Nothing failed, reverted or restored yet, no rollback required: the start of what happened. */
@@ -94,11 +98,7 @@ public final class ReleaseVars {
     }
 
     public int integer(String name) {
-        Object v = execution.getVariable(name);
-        if (!(v instanceof Number n)) {
-            throw new IllegalStateException("variable " + name + " must be a number (got " + v + ")");
-        }
-        return n.intValue();
+        return vars.integer(name);
     }
 
     public int batchIndex() {
@@ -106,26 +106,22 @@ public final class ReleaseVars {
     }
 
     public String string(String name) {
-        Object v = execution.getVariable(name);
-        if (!(v instanceof String s)) {
-            throw new IllegalStateException("variable " + name + " must be set (a string; got " + v + ")");
-        }
-        return s;
+        return vars.string(name);
     }
 
     public List<String> hostList(String name) {
-        return ReleaseJson.strings((String) execution.getVariable(name));
+        return vars.strings(name);
     }
 
     /** Appends to a JSON host list variable (kept at the process instance where the evidence step created it). */
     public void appendHost(String name, String host) {
         List<String> l = new ArrayList<>(hostList(name));
         l.add(host);
-        execution.setVariable(name, ReleaseJson.write(l));
+        vars.setJson(name, l);
     }
 
     public void setJson(String name, Object value) {
-        execution.setVariable(name, ReleaseJson.write(value));
+        vars.setJson(name, value);
     }
 
     public void set(String name, Object value) {
@@ -133,7 +129,7 @@ public final class ReleaseVars {
     }
 
     public void setVersions(String name, Map<String, String> versions) {
-        execution.setVariable(name, ReleaseJson.write(versions));
+        vars.setJson(name, versions);
     }
 
     /** Records why the run rolls back and throws the health gate's BpmnError. */
@@ -150,10 +146,6 @@ public final class ReleaseVars {
     }
 
     public static String clip(String s) {
-        if (s == null || s.length() <= MAX_TEXT) {
-            return s;
-        }
-        return s.substring(0, MAX_TEXT - 80) + "\n… (" + (s.length() - MAX_TEXT + 80)
-                + " more characters in the step log)";
+        return RunVariables.clip(s);
     }
 }

@@ -8,8 +8,10 @@ import java.util.Optional;
 
 import org.springframework.stereotype.Component;
 
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.platform.locks.LockNames;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.InputSpec;
+import io.opsflow.platform.runbook.Runbook;
 import io.opsflow.platform.runbook.RunbookDefinition;
 
 /**
@@ -17,14 +19,14 @@ import io.opsflow.platform.runbook.RunbookDefinition;
  * anything is persisted (invalid → 400 naming field and rule; lock held → 409, nothing started).
  */
 @Component
-public class ReleaseVersionRunbook implements RunbookDefinition {
+public class ReleaseVersionRunbook extends Runbook {
     public static final String KEY = "release-version";
+
     /** Longest bake period accepted: a canary is a check, not a parking place for a run holding the lock. */
     public static final Duration MAX_CANARY_BAKE = Duration.ofHours(24);
 
-    @Override
-    public String processKey() {
-        return KEY;
+    public ReleaseVersionRunbook() {
+        super(KEY);
     }
 
     @Override
@@ -52,11 +54,7 @@ public class ReleaseVersionRunbook implements RunbookDefinition {
     /** One release or deploy per environment and application at a time (shared with deploy-application). */
     @Override
     public Optional<String> lockName(Map<String, Object> vars) {
-        return Optional.of(lockName((String) vars.get("environment"), (String) vars.get("application")));
-    }
-
-    public static String lockName(String environment, String application) {
-        return "release:" + environment + "/" + application;
+        return Optional.of(LockNames.application((String) vars.get("environment"), (String) vars.get("application")));
     }
 
     @Override

@@ -7,9 +7,9 @@ import java.util.stream.Collectors;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.opsflow.platform.runbook.RunVariables;
 
 /**
  * The run variable {@code hostProgress}: a JSON object host -> state, e.g.
@@ -19,7 +19,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 final class HostProgress {
     static final String VARIABLE = "hostProgress";
-    static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, String> states;
 
@@ -34,16 +33,9 @@ final class HostProgress {
     }
 
     static HostProgress read(DelegateExecution execution) {
-        Object v = execution.getVariable(VARIABLE);
-        if (v == null) {
-            return new HostProgress(new LinkedHashMap<>());
-        }
-        try {
-            return new HostProgress(JSON.readValue(v.toString(), new TypeReference<LinkedHashMap<String, String>>() {
-            }));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("hostProgress is not the JSON object this runbook wrote", e);
-        }
+        return new HostProgress(RunVariables.of(execution).json(VARIABLE,
+                new TypeReference<LinkedHashMap<String, String>>() {
+                }, new LinkedHashMap<>()));
     }
 
     HostProgress set(String host, String state) {
@@ -56,11 +48,7 @@ final class HostProgress {
     }
 
     void write(DelegateExecution execution) {
-        try {
-            execution.getProcessInstance().setVariable(VARIABLE, JSON.writeValueAsString(states));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        RunVariables.of(execution.getProcessInstance()).setJson(VARIABLE, states);
     }
 
     /** "web-1=done, web-2=FAILED: ..., web-3=pending" for incident messages. */

@@ -1,14 +1,16 @@
 package io.opsflow.restart;
 
-import io.opsflow.platform.environments.Environment;
+import io.opsflow.platform.locks.LockNames;
+import io.opsflow.environments.Environment;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import org.springframework.stereotype.Component;
 
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.InputSpec;
+import io.opsflow.platform.runbook.Runbook;
 import io.opsflow.platform.runbook.RunbookDefinition;
 
 /**
@@ -16,12 +18,11 @@ import io.opsflow.platform.runbook.RunbookDefinition;
  * than the environment's host count (an environment with one host can only be restarted in emergency mode).
  */
 @Component
-public class RestartPlatformRunbook implements RunbookDefinition {
+public class RestartPlatformRunbook extends Runbook {
     public static final String PROCESS_KEY = "restart-platform";
 
-    @Override
-    public String processKey() {
-        return PROCESS_KEY;
+    public RestartPlatformRunbook() {
+        super(PROCESS_KEY);
     }
 
     @Override
@@ -49,7 +50,7 @@ public class RestartPlatformRunbook implements RunbookDefinition {
     /** One platform-wide operation per environment at a time. */
     @Override
     public Optional<String> lockName(Map<String, Object> vars) {
-        return Optional.of("platform:" + vars.get("environment"));
+        return Optional.of(LockNames.platform((String) vars.get("environment")));
     }
 
     @Override

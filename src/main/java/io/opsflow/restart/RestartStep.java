@@ -3,8 +3,9 @@ package io.opsflow.restart;
 import java.util.function.Consumer;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 
+import io.opsflow.platform.runbook.RunVariables;
+import io.opsflow.platform.runbook.RunbookStep;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 
@@ -12,21 +13,17 @@ import io.opsflow.step.exec.StepLogs;
  * A step of restart-platform that drives {@link RestartOperations}: the run's environment and the activity's own
  * step log ({@code var/logs/<processInstanceId>/<activityInstanceId>.log}).
  */
-abstract class RestartStep implements JavaDelegate {
+abstract class RestartStep extends RunbookStep {
     final RestartOperations ops;
-    private final StepLogs logs;
 
     RestartStep(RestartOperations ops, StepLogs logs) {
+        super(logs);
         this.ops = ops;
-        this.logs = logs;
     }
 
     @Override
-    public final void execute(DelegateExecution execution) {
-        String environment = (String) execution.getVariable("environment");
-        try (StepLog log = logs.forExecution(execution)) {
-            run(execution, environment, log);
-        }
+    protected final void run(DelegateExecution execution, StepLog log) {
+        run(execution, RunVariables.of(execution).string("environment"), log);
     }
 
     abstract void run(DelegateExecution execution, String environment, StepLog log);

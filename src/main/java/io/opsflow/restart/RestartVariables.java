@@ -1,22 +1,23 @@
 package io.opsflow.restart;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 
+import io.opsflow.platform.runbook.RunVariables;
+
+/** Typed access to the restart-platform variables, on {@link RunVariables}. */
 final class RestartVariables {
     private RestartVariables() {
     }
 
-    @SuppressWarnings("unchecked")
+    /** The host names of the current batch (the batch multi-instance's element). */
     static List<String> batch(DelegateExecution execution) {
-        Object v = execution.getVariable("batch");
-        if (!(v instanceof List<?> l)) {
+        if (execution.getVariable("batch") == null) {
             throw new IllegalStateException("variable 'batch' (list of host names) is missing in "
                     + execution.getCurrentActivityId());
         }
-        return new ArrayList<>((List<String>) l);
+        return RunVariables.of(execution).strings("batch");
     }
 
     /** "batch 2/3" inside the batch multi-instance, "all hosts" outside it. */

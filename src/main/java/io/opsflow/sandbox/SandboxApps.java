@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 import io.opsflow.sandbox.artifacts.ArtifactStore;
 import io.opsflow.step.exec.StepLogs;
 import io.opsflow.step.ssh.SshTarget;

@@ -16,9 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.Environments;
+import io.opsflow.environments.HostConfig;
 import io.opsflow.sandbox.artifacts.ArtifactStore;
 import io.opsflow.step.exec.CommandRunner;
 import io.opsflow.step.ssh.WorkerScripts;

@@ -89,8 +89,10 @@ class FleetScaleOperations implements ScaleOperations {
     public AddResult addInstance(String environment, String application, Placement placement, String version,
                                  String color, StepLog log) {
         FleetScope f = fleet.in(environment, props.getStepTimeout(), log);
+        // the artifact store publishes <artifact>.sha256 for every artifact (docs/contracts.md): a new instance
+        // installs only what the release verified
         Activated a = f.activate(placement.host(), application, placement.instance(), version,
-                props.getHealthTimeout(), false);
+                props.getHealthTimeout(), true);
         if (!a.healthy()) {
             return new AddResult(false, a.error());
         }

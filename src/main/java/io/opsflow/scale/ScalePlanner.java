@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.HostConfig;
 
 /**
  * Decides which instances to add or remove to reach a target count. Pure: no engine, no hosts.

@@ -6,8 +6,10 @@ import java.util.Optional;
 
 import org.springframework.stereotype.Component;
 
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.platform.locks.LockNames;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.InputSpec;
+import io.opsflow.platform.runbook.Runbook;
 import io.opsflow.platform.runbook.RunbookDefinition;
 
 /**
@@ -21,18 +23,18 @@ import io.opsflow.platform.runbook.RunbookDefinition;
  * the start event ({@code manual} / {@code alert}); a caller may pass it only with that value.
  */
 @Component
-public class ScaleServiceRunbook implements RunbookDefinition {
+public class ScaleServiceRunbook extends Runbook {
     public static final String PROCESS_KEY = "scale-service";
     public static final String MESSAGE = "scale-requested";
+
     /** The form / REST start event. */
     public static final String MANUAL_START = "StartEvent_Requested";
     /** The {@code scale-requested} message start event (alerts). */
     public static final String ALERT_START = "StartEvent_Alert";
     public static final String HONOUR_COOLDOWN = "honourCooldown";
 
-    @Override
-    public String processKey() {
-        return PROCESS_KEY;
+    public ScaleServiceRunbook() {
+        super(PROCESS_KEY);
     }
 
     @Override
@@ -91,11 +93,7 @@ public class ScaleServiceRunbook implements RunbookDefinition {
      */
     @Override
     public Optional<String> lockName(Map<String, Object> vars) {
-        return Optional.of(lockName((String) vars.get("environment"), (String) vars.get("application")));
-    }
-
-    public static String lockName(String environment, String application) {
-        return "release:" + environment + "/" + application;
+        return Optional.of(LockNames.application((String) vars.get("environment"), (String) vars.get("application")));
     }
 
     @Override

@@ -6,51 +6,33 @@ import java.util.Map;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** Reading and writing the scale-service variables: plain types and JSON strings only. */
+import io.opsflow.platform.runbook.RunVariables;
+
+/** Typed access to the scale-service variables, on {@link RunVariables}: plain types and JSON strings only. */
 final class ScaleVariables {
-    static final ObjectMapper JSON = new ObjectMapper();
-
     private ScaleVariables() {
     }
 
     static String string(DelegateExecution execution, String name) {
-        Object v = execution.getVariable(name);
-        if (v == null) {
-            throw new IllegalStateException("variable '" + name + "' is missing in " + execution.getCurrentActivityId());
-        }
-        return v.toString();
+        return RunVariables.of(execution).string(name);
     }
 
     static String instancesJson(List<AppInstance> instances) {
-        try {
-            return JSON.writeValueAsString(instances.stream().map(AppInstance::toMap).toList());
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return RunVariables.toJson(instances.stream().map(AppInstance::toMap).toList());
     }
 
     static List<AppInstance> instancesFromJson(String json) {
-        try {
-            List<Map<String, Object>> maps = JSON.readValue(json, new TypeReference<>() {
-            });
-            List<AppInstance> out = new ArrayList<>();
-            maps.forEach(m -> out.add(AppInstance.fromMap(m)));
-            return out;
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("previousInstances is not the JSON list this runbook wrote: " + e.getMessage(), e);
-        }
+        List<Map<String, Object>> maps = RunVariables.fromJson(json, new TypeReference<List<Map<String, Object>>>() {
+        }, "previousInstances", List.of());
+        List<AppInstance> out = new ArrayList<>();
+        maps.forEach(m -> out.add(AppInstance.fromMap(m)));
+        return out;
     }
 
     static String json(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return RunVariables.toJson(value);
     }
 
     /** Appends to a run-level (process instance) list variable unless already there. */
@@ -62,12 +44,7 @@ final class ScaleVariables {
         }
     }
 
-    @SuppressWarnings("unchecked")
     static List<String> stringList(DelegateExecution execution, String name) {
-        Object v = execution.getVariable(name);
-        if (v == null) {
-            return new ArrayList<>();
-        }
-        return new ArrayList<>((List<String>) v);
+        return RunVariables.of(execution).strings(name);
     }
 }

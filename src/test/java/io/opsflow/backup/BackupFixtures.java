@@ -21,6 +21,7 @@ import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.test.mock.Mocks;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import io.opsflow.testsupport.Approve;
 import io.opsflow.backup.delegate.*;
 import io.opsflow.database.BackupCatalog;
 import io.opsflow.database.BackupEntry;
@@ -33,11 +34,8 @@ import io.opsflow.database.OffsiteStore;
 import io.opsflow.database.RestoreOperations;
 import io.opsflow.database.Sha256;
 import io.opsflow.database.Vars;
-import io.opsflow.database.delegate.BackupApprovalExpiredDelegate;
-import io.opsflow.database.delegate.BackupApprovalRejectedDelegate;
-import io.opsflow.database.delegate.BackupApprovalReminderDelegate;
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.EnvironmentsProperties;
+import io.opsflow.environments.Environments;
+import io.opsflow.environments.EnvironmentsProperties;
 import io.opsflow.platform.locks.ReleaseRunbookLockDelegate;
 import io.opsflow.platform.locks.RunbookLocks;
 import io.opsflow.platform.locks.TryRunbookLockDelegate;
@@ -180,9 +178,7 @@ public final class BackupFixtures {
         }
 
         public void registerApproval() {
-            Mocks.register("backupApprovalReminder", new BackupApprovalReminderDelegate());
-            Mocks.register("backupApprovalExpired", new BackupApprovalExpiredDelegate());
-            Mocks.register("backupApprovalRejected", new BackupApprovalRejectedDelegate());
+            Approve.registerApprovalBlock();
         }
 
         /**

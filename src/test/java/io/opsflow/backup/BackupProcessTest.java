@@ -37,7 +37,7 @@ import io.opsflow.database.BackupProperties;
 import io.opsflow.database.BackupTargets;
 import io.opsflow.database.OffsiteStore;
 import io.opsflow.database.Sha256;
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.RunbookInputException;
 import io.opsflow.testsupport.TestEngines;
 

@@ -33,7 +33,7 @@ import io.opsflow.database.BackupEntry;
 import io.opsflow.database.BackupProperties;
 import io.opsflow.database.BackupTargets;
 import io.opsflow.database.RestoreOperations;
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 import io.opsflow.testsupport.TestEngines;
 
 /**

@@ -44,7 +44,7 @@ import io.opsflow.database.BackupTargets;
 import io.opsflow.database.ChecksumMismatchException;
 import io.opsflow.database.RestoreOperations;
 import io.opsflow.database.RestoreRecord;
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.locks.RunbookLockedException;
 import io.opsflow.platform.runbook.RunbookInputException;
 import io.opsflow.testsupport.Approve;

@@ -17,10 +17,10 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.EnvironmentsProperties;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.Environments;
+import io.opsflow.environments.EnvironmentsProperties;
+import io.opsflow.environments.HostConfig;
 import io.opsflow.step.exec.StepLogs;
 import io.opsflow.step.http.HttpHealthCheck;
 import io.opsflow.step.ssh.HostTargets;

@@ -45,7 +45,7 @@ import io.opsflow.database.BackupProperties;
 import io.opsflow.database.BackupTargets;
 import io.opsflow.database.RestoreOperations;
 import io.opsflow.migrate.delegate.*;
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.locks.RunbookLockedException;
 import io.opsflow.platform.runbook.RunbookInputException;
 import io.opsflow.testsupport.Approve;

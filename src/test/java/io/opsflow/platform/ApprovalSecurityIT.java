@@ -26,9 +26,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.Environments;
+import io.opsflow.environments.HostConfig;
 import io.opsflow.testsupport.RealComponent;
 import io.opsflow.testsupport.RestClient;
 import io.opsflow.testsupport.SandboxApp;

@@ -20,7 +20,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 import io.opsflow.step.terraform.TerraformProperties;
 import io.opsflow.step.terraform.TerraformStep;
 import io.opsflow.testsupport.RealComponent;

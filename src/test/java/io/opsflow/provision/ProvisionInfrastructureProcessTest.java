@@ -36,7 +36,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.mockito.InOrder;
 
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.RunbookInputException;
 import io.opsflow.scale.RunbookTestEnvironments;
 import io.opsflow.step.exec.StepLogs;
@@ -76,7 +76,7 @@ class ProvisionInfrastructureProcessTest {
         Mocks.register("provisionUpdateFleet", new ProvisionUpdateFleetDelegate(List.of(fleet)));
         Mocks.register("provisionConfigureHosts", new ProvisionConfigureHostsDelegate(ops, logs));
         Mocks.register("provisionCheckHosts", new ProvisionCheckHostsDelegate(ops, logs));
-        Mocks.register("provisionRemindApprovers", new ProvisionRemindApproversDelegate());
+        Approve.registerApprovalBlock();
         when(fleet.handles(anyString())).thenReturn(true);
         when(ops.outputs(anyString(), any())).thenReturn(Map.of("host_count", 3, "hosts", List.of()));
     }
@@ -205,7 +205,7 @@ class ProvisionInfrastructureProcessTest {
         decide(pi, false, "wrong size");
         BpmnAwareTests.assertThat(pi).isEnded().hasPassed("Event_EndRejected");
         assertThat(var(pi, "outcome")).isEqualTo("REJECTED");
-        assertThat(var(pi, "rejectionReason")).isEqualTo("rejected by the approver: wrong size");
+        assertThat(var(pi, "rejectionReason")).isEqualTo("rejected by bob: wrong size");
         verify(ops, never()).apply(anyString(), anyString(), any(), any());
     }
 

@@ -12,8 +12,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.Environments;
+import io.opsflow.environments.HostConfig;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 import io.opsflow.testsupport.RealComponent;
@@ -79,6 +79,25 @@ class FleetReleaseOperationsIT {
             assertThat(diff.ok()).as(diff.summary()).isTrue();
             assertThat(diff.changedHosts()).containsExactly(h1);
             assertThat(diff.output()).contains("### " + h1).contains("releases/" + target);
+            assertThat(versionOf(h1, live.instance())).isEqualTo(was);
+
+            // evidence of release-version: the dry run of release-activate.sh, the script that then acts
+            CheckDiff dry = ops.dryRun(ENV, "webapp", target, List.of(
+                    new PlanEntry(h1, live.instance(), live.instance(), was, was, target, 0)), STEP_LOG);
+            assertThat(dry.ok()).as(dry.summary()).isTrue();
+            assertThat(dry.changedHosts()).containsExactly(h1);
+            assertThat(dry.output()).contains("### " + h1).contains("switch current " + was + " -> " + target)
+                    .contains("restart on port");
+            assertThat(versionOf(h1, live.instance())).as("a dry run changes nothing").isEqualTo(was);
+            CheckDiff same = ops.dryRun(ENV, "webapp", was, List.of(
+                    new PlanEntry(h1, live.instance(), live.instance(), was, was, was, 0)), STEP_LOG);
+            assertThat(same.changedHosts()).as(same.output()).isEmpty();
+            assertThat(same.output()).contains("no changes: already runs " + was);
+            CheckDiff missing = ops.dryRun(ENV, "webapp", "9.9.9", List.of(
+                    new PlanEntry(h1, live.instance(), live.instance(), was, was, "9.9.9", 0)), STEP_LOG);
+            assertThat(missing.ok()).as("an artifact the store lacks fails the check as it would fail the release")
+                    .isFalse();
+            assertThat(missing.output()).contains("would FAIL");
             assertThat(versionOf(h1, live.instance())).isEqualTo(was);
 
             // one rolling step: drain, activate, check (right and wrong version), undrain

@@ -19,6 +19,7 @@ import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
 import org.camunda.bpm.engine.test.mock.Mocks;
 
+import io.opsflow.testsupport.Approve;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 
@@ -49,6 +50,10 @@ final class ReleaseTestSupport {
         when(ops.checkDiff(any(), any(), any(), anyList(), any())).thenAnswer(inv -> new CheckDiff(true,
                 inv.getArgument(3, List.class).size() + " host(s) would change", "--- current\n+++ current\n-1.0.0\n+"
                 + inv.getArgument(2), ((List<PlanEntry>) inv.getArgument(3)).stream().map(PlanEntry::host).toList()));
+        when(ops.dryRun(any(), any(), any(), anyList(), any())).thenAnswer(inv -> new CheckDiff(true,
+                inv.getArgument(3, List.class).size() + " host(s) would change", "switch current 1.0.0 -> "
+                + inv.getArgument(2) + "\nrestart on port 8081", ((List<PlanEntry>) inv.getArgument(3)).stream()
+                .map(PlanEntry::host).toList()));
         when(ops.activate(any(), any(), any(), any(), any(), any())).thenAnswer(inv -> new Activation(
                 inv.getArgument(2), inv.getArgument(3), "1.0.0", inv.getArgument(4), true, "started"));
         when(ops.checkInstance(any(), any(), any(), any(), any(), any()))
@@ -60,7 +65,7 @@ final class ReleaseTestSupport {
 
     private void register() {
         Mocks.register("releaseGatherEvidence", new GatherReleaseEvidenceDelegate(ops, logs));
-        Mocks.register("releaseApprovalReminder", new ApprovalReminderDelegate());
+        Approve.registerApprovalBlock();
         Mocks.register("releaseActivateBatch", new ActivateBatchDelegate(ops, logs));
         Mocks.register("releaseRestoreBatch", new RestoreBatchDelegate(ops, logs));
         Mocks.register("releaseHealthGate", new HealthGateDelegate(ops, logs));

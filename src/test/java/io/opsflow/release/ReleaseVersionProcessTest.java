@@ -97,8 +97,10 @@ class ReleaseVersionProcessTest {
         assertThat(ext.getHistoryService().createHistoricActivityInstanceQuery().processInstanceId(pi.getId())
                 .activityId("Task_ActivateBatch").count()).isEqualTo(2);
         InOrder o = inOrder(ops);
-        o.verify(ops).checkDiff(eq("staging"), eq(APP), eq("1.1.0"), argThat(l -> l.stream().map(PlanEntry::host)
+        // the evidence is the dry run of the script that acts (release-activate.sh --check), not the playbook's
+        o.verify(ops).dryRun(eq("staging"), eq(APP), eq("1.1.0"), argThat(l -> l.stream().map(PlanEntry::host)
                 .toList().equals(List.of("h1", "h2", "h3"))), any());
+        verify(ops, never()).checkDiff(any(), any(), any(), anyList(), any());
         for (String h : List.of("h1", "h2")) {
             o.verify(ops).drain("staging", APP, h, "blue", STEP_LOG);
             o.verify(ops).activate("staging", APP, h, "blue", "1.1.0", STEP_LOG);
@@ -221,8 +223,8 @@ class ReleaseVersionProcessTest {
                 .contains("\"key\": \"comment\"").contains("\"key\": \"evidenceSummary\"");
         Map<String, Object> shown = ext.getTaskService().getVariables(task.getId());
         assertThat((String) shown.get("evidenceSummary")).contains("h1 (blue): 1.0.0 -> 1.1.0")
-                .contains("h2 (blue): 1.0.0 -> 1.1.0").contains("ansible --check --diff: 2 host(s) would change");
-        assertThat((String) shown.get("checkDiff")).contains("+1.1.0");
+                .contains("h2 (blue): 1.0.0 -> 1.1.0").contains("release-activate.sh --check: 2 host(s) would change");
+        assertThat((String) shown.get("checkDiff")).contains("switch current 1.0.0 -> 1.1.0");
         verify(ops, never()).activate(any(), any(), any(), any(), any(), any());
 
         Approve.as(ext.getProcessEngine(), "bob", task.getId(), true, "go");
@@ -249,7 +251,7 @@ class ReleaseVersionProcessTest {
 
         assertThat(pi).isEnded().hasPassed("End_Rejected");
         assertThat(t.var(pi, "outcome")).isEqualTo("REJECTED");
-        assertThat(t.var(pi, "rejectionReason")).isEqualTo("rejected by the approver");
+        assertThat(t.var(pi, "rejectionReason")).isEqualTo("rejected by bob: not today");
         assertThat(t.var(pi, "comment")).isEqualTo("not today");
         assertThat(t.versions(pi, "hostsAfter")).isEqualTo(t.versions(pi, "hostsBefore"));
         verify(ops, never()).activate(any(), any(), any(), any(), any(), any());
@@ -498,13 +500,14 @@ class ReleaseVersionProcessTest {
     @Test
     void failingCheckDiffFailsBeforeAnythingChanges() {
         when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(2, "1.0.0"));
-        when(ops.checkDiff(any(), any(), any(), anyList(), any()))
-                .thenReturn(new CheckDiff(false, "h2: artifact webapp-9.9.9.tar.gz not found", "fatal: ...", List.of()));
+        when(ops.dryRun(any(), any(), any(), anyList(), any()))
+                .thenReturn(new CheckDiff(false, "h2: artifact webapp-9.9.9.tar.gz not found", "would FAIL: ...",
+                        List.of()));
 
         ProcessInstance pi = run(vars("version", "9.9.9"));
 
         assertThat(t.var(pi, "outcome")).isEqualTo("FAILED");
-        assertThat((String) t.var(pi, "failureReason")).contains("--check --diff").contains("not found");
+        assertThat((String) t.var(pi, "failureReason")).contains("release-activate.sh --check").contains("not found");
         verify(ops, never()).activate(any(), any(), any(), any(), any(), any());
     }
 

@@ -24,7 +24,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 import io.opsflow.testsupport.RestClient;
 import io.opsflow.testsupport.SandboxApp;
 import io.opsflow.testsupport.SlowRequests;

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.mockito.InOrder;
 
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.RunbookInputException;
 import io.opsflow.scale.RunbookTestEnvironments;
 import io.opsflow.step.exec.StepLogs;
@@ -66,7 +66,7 @@ class RestartPlatformProcessTest {
         Mocks.register("restartCheckBatch", new RestartCheckBatchDelegate(ops, logs));
         Mocks.register("restartHoldFailedBatch", new RestartHoldFailedBatchDelegate(ops, logs));
         Mocks.register("restartUndrainBatch", new RestartUndrainBatchDelegate(ops, logs));
-        Mocks.register("restartRemindApprovers", new RestartRemindApproversDelegate());
+        Approve.registerApprovalBlock();
         for (String env : List.of("staging", "production")) {
             List<RestartOperations.HostServices> inv = ENVS.get(env).hosts().stream()
                     .map(h -> new RestartOperations.HostServices(h.name(), List.of("application webapp/blue")))
@@ -261,7 +261,7 @@ class RestartPlatformProcessTest {
         approve(pi, false, "use rolling");
         BpmnAwareTests.assertThat(pi).isEnded().hasPassed("Event_EndRejected");
         assertThat(var(pi, "outcome")).isEqualTo("REJECTED");
-        assertThat(var(pi, "rejectionReason")).isEqualTo("rejected by the approver: use rolling");
+        assertThat(var(pi, "rejectionReason")).isEqualTo("rejected by bob: use rolling");
         verify(ops, never()).restartHost(anyString(), anyString(), anyBoolean(), any());
     }
 

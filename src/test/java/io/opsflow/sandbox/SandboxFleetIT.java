@@ -33,10 +33,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.opsflow.observe.EnvironmentObserver;
 import io.opsflow.observe.ObservedEnvironment;
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.HostConfig;
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.EnvironmentsProperties;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.HostConfig;
+import io.opsflow.environments.Environments;
+import io.opsflow.environments.EnvironmentsProperties;
 import io.opsflow.step.exec.CommandResult;
 import io.opsflow.step.exec.CommandRunner;
 import io.opsflow.step.exec.CommandSpec;

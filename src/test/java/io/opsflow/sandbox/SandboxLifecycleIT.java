@@ -17,9 +17,9 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.EnvironmentsProperties;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.Environments;
+import io.opsflow.environments.EnvironmentsProperties;
+import io.opsflow.environments.HostConfig;
 import io.opsflow.provision.FleetProvisioner;
 import io.opsflow.step.exec.CommandRunner;
 import io.opsflow.step.ssh.SshConnections;

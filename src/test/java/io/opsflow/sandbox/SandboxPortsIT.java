@@ -33,9 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.EnvironmentsProperties;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.Environments;
+import io.opsflow.environments.EnvironmentsProperties;
+import io.opsflow.environments.HostConfig;
 import io.opsflow.step.exec.CommandRunner;
 import io.opsflow.step.ssh.SshConnections;
 import io.opsflow.step.ssh.WorkerScripts;

@@ -29,7 +29,8 @@ import org.springframework.http.MediaType;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.testsupport.Approve;
+import io.opsflow.environments.Environments;
 import io.opsflow.step.exec.StepLogs;
 import io.opsflow.testsupport.TestEngines;
 
@@ -60,7 +61,7 @@ class AlertmanagerWebhookProcessTest {
         Mocks.register("scaleVerifyDistribution", new ScaleVerifyDistributionDelegate(ops, logs));
         Mocks.register("scaleUndoAdd", new ScaleUndoAddDelegate(ops, logs));
         Mocks.register("scaleUndoRemove", new ScaleUndoRemoveDelegate(ops, logs));
-        Mocks.register("scaleRemindApprovers", new ScaleRemindApproversDelegate());
+        Approve.registerApprovalBlock();
         when(ops.inspect(eq("staging"), eq("webapp"), any())).thenReturn(new ScaleOperations.PoolState(List.of(
                 ScaleServiceProcessTest.inst("staging-web-1", "blue"),
                 ScaleServiceProcessTest.inst("staging-web-2", "blue")), "1.1.0", "blue"));

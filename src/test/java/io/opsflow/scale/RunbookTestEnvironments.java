@@ -3,8 +3,8 @@ package io.opsflow.scale;
 import java.time.Duration;
 import java.util.List;
 
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.EnvironmentsProperties;
+import io.opsflow.environments.Environments;
+import io.opsflow.environments.EnvironmentsProperties;
 
 /**
  * Environments for the scale/restart/provision process tests: staging with 2 hosts (no approval) and production with

@@ -6,7 +6,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.HostConfig;
 
 class ScalePlannerTest {
     static final List<HostConfig> HOSTS = List.of(new HostConfig("h1", "10.0.0.1", null, 8000),

@@ -21,7 +21,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 import io.opsflow.step.exec.StepLogs;
 import io.opsflow.testsupport.RestClient;
 import io.opsflow.testsupport.SandboxApp;

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.mockito.InOrder;
 
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.RunbookInputException;
 import io.opsflow.step.exec.StepLogs;
 import io.opsflow.testsupport.Approve;
@@ -70,7 +70,7 @@ class ScaleServiceProcessTest {
         Mocks.register("scaleVerifyDistribution", new ScaleVerifyDistributionDelegate(ops, logs));
         Mocks.register("scaleUndoAdd", new ScaleUndoAddDelegate(ops, logs));
         Mocks.register("scaleUndoRemove", new ScaleUndoRemoveDelegate(ops, logs));
-        Mocks.register("scaleRemindApprovers", new ScaleRemindApproversDelegate());
+        Approve.registerApprovalBlock();
         when(ops.addInstance(anyString(), anyString(), any(), anyString(), any(), any()))
                 .thenReturn(new ScaleOperations.AddResult(true, "healthy"));
         when(ops.verifyDistribution(anyString(), anyString(), any(), any(), any()))
@@ -515,7 +515,7 @@ class ScaleServiceProcessTest {
         Approve.as(engine, "bob", approvalTask(pi).getId(), false, "not during the freeze");
         BpmnAwareTests.assertThat(pi).isEnded().hasPassed("Event_EndRejected");
         assertThat(var(pi, "outcome")).isEqualTo("REJECTED");
-        assertThat(var(pi, "rejectionReason")).isEqualTo("rejected by the approver: not during the freeze");
+        assertThat(var(pi, "rejectionReason")).isEqualTo("rejected by bob: not during the freeze");
         verify(ops, never()).addInstance(anyString(), anyString(), any(), anyString(), any(), any());
     }
 

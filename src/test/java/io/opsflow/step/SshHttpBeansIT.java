@@ -23,8 +23,8 @@ class SshHttpBeansIT {
 
     @Configuration
     @ComponentScan(basePackages = {"io.opsflow.step.exec", "io.opsflow.step.ssh", "io.opsflow.step.http",
-            "io.opsflow.platform.environments"})
-    @EnableConfigurationProperties({SshProperties.class, io.opsflow.platform.environments.EnvironmentsProperties.class})
+            "io.opsflow.environments"})
+    @EnableConfigurationProperties({SshProperties.class, io.opsflow.environments.EnvironmentsProperties.class})
     static class Config {
     }
 

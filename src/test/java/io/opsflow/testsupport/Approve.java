@@ -30,6 +30,16 @@ public final class Approve {
      * Completes {@code taskId} as {@code user} (authenticated with group {@value #APPROVERS}) with
      * {@code approved} and, when not null, {@code comment}.
      */
+    /** Registers the shared approval block beans (reminder, deadline, rejection) for a process test. */
+    public static void registerApprovalBlock() {
+        org.camunda.bpm.engine.test.mock.Mocks.register("remindApprovers",
+                new io.opsflow.platform.approval.ApprovalBlock.Reminder());
+        org.camunda.bpm.engine.test.mock.Mocks.register("recordApprovalExpired",
+                new io.opsflow.platform.approval.ApprovalBlock.Expired());
+        org.camunda.bpm.engine.test.mock.Mocks.register("recordApprovalRejected",
+                new io.opsflow.platform.approval.ApprovalBlock.Rejected());
+    }
+
     public static void as(ProcessEngine engine, String user, String taskId, boolean approved, String comment) {
         Map<String, Object> decision = new HashMap<>();
         decision.put("approved", approved);

@@ -14,8 +14,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import io.opsflow.platform.approval.ApprovalRecords;
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.EnvironmentsProperties;
+import io.opsflow.environments.Environments;
+import io.opsflow.environments.EnvironmentsProperties;
 import io.opsflow.platform.locks.RunbookLocks;
 import io.opsflow.platform.runbook.OpsflowEnginePlugin;
 import io.opsflow.platform.runbook.RunbookDefinition;

@@ -219,6 +219,35 @@ class WorkersIT {
         assertThat(wrongVersion.exit()).isEqualTo(1);
         assertThat(wrongVersion.json().path("error").asText()).contains("contains version '1.1.0', not 1.2.0");
         assertThat(tree(root)).isEqualTo(before);
+
+        // --check: the approver's evidence is this dry run; it verifies what the run would fetch and changes nothing
+        Result check = run("release-activate.sh", "--root", root.toString(), "--app", "webapp", "--instance",
+                "green", "--version", "1.1.0", "--artifact", base + "webapp-1.1.0.tar.gz", "--sha256", "auto",
+                "--port", String.valueOf(port), "--check");
+        assertThat(check.exit()).as(check.toString()).isZero();
+        assertThat(check.json().path("check").asBoolean()).isTrue();
+        assertThat(check.json().path("previousVersion").asText()).isEqualTo("1.0.0");
+        assertThat(check.json().path("install").asBoolean()).isTrue();
+        assertThat(check.json().path("switch").asBoolean()).isTrue();
+        assertThat(check.json().path("restart").asBoolean()).isTrue();
+        assertThat(check.json().path("sha256").asText()).isEqualTo(store.sha256("webapp", "1.1.0"));
+        assertThat(tree(root)).as("a dry run changes nothing").isEqualTo(before);
+        assertThat(version(port).get("version")).isEqualTo("1.0.0");
+
+        Result same = run("release-activate.sh", "--root", root.toString(), "--app", "webapp", "--instance",
+                "green", "--version", "1.0.0", "--artifact", base + "webapp-1.0.0.tar.gz", "--sha256", "auto",
+                "--port", String.valueOf(port), "--check");
+        assertThat(same.exit()).as(same.toString()).isZero();
+        assertThat(same.json().path("install").asBoolean()).isFalse();
+        assertThat(same.json().path("switch").asBoolean()).isFalse();
+        assertThat(same.json().path("restart").asBoolean()).as("already runs it: nothing to do").isFalse();
+
+        Result checkMismatch = run("release-activate.sh", "--root", root.toString(), "--app", "webapp", "--instance",
+                "green", "--version", "1.1.0", "--artifact", base + "webapp-1.1.0.tar.gz",
+                "--sha256", store.sha256("webapp", "1.0.0"), "--port", String.valueOf(port), "--check");
+        assertThat(checkMismatch.exit()).as("the check fails as the release would").isEqualTo(1);
+        assertThat(checkMismatch.json().path("error").asText()).contains("checksum mismatch");
+        assertThat(tree(root)).isEqualTo(before);
     }
 
     @Test

@@ -1,9 +1,9 @@
 package io.opsflow.backup.delegate;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.platform.runbook.RunbookStep;
 import io.opsflow.backup.BackupOperations;
 import io.opsflow.database.BackupTargets;
 import io.opsflow.database.OffsiteStore;
@@ -16,34 +16,31 @@ import io.opsflow.step.exec.StepLogs;
  * engine retries it: transfers are worth retrying).
  */
 @Component("backupCopyOffsite")
-public class BackupCopyOffsiteDelegate implements JavaDelegate {
+public class BackupCopyOffsiteDelegate extends RunbookStep {
     private final BackupOperations ops;
-    private final StepLogs logs;
     private final BackupTargets targets;
     private final OffsiteStore store;
 
     public BackupCopyOffsiteDelegate(BackupOperations ops, BackupTargets targets, OffsiteStore store, StepLogs logs) {
-        this.logs = logs;
+        super(logs);
         this.ops = ops;
         this.targets = targets;
         this.store = store;
     }
 
     @Override
-    public void execute(DelegateExecution ex) {
-        try (StepLog log = logs.forExecution(ex)) {
-            var target = targets.get(Vars.str(ex, "environment"), Vars.str(ex, "target"));
-            String key = Vars.str(ex, "objectKey");
-            String expected = Vars.str(ex, "dumpSha256");
-            OffsiteStore.StoredObject o = ops.copyOffsite(target, Vars.str(ex, "dumpPath"), key, log);
-            if (!expected.equals(o.sha256())) {
-                store.delete(key);
-                throw new IllegalStateException("the copy of " + Vars.str(ex, "dumpPath") + " to " + store.location(key)
-                        + " arrived damaged (SHA-256 " + o.sha256() + ", expected " + expected
-                        + "); the copy was deleted, the step is retried");
-            }
-            ex.setVariable("offsiteLocation", store.location(key));
-            ex.setVariable("offsiteSize", o.size());
+    protected void run(DelegateExecution ex, StepLog log) {
+        var target = targets.get(Vars.str(ex, "environment"), Vars.str(ex, "target"));
+        String key = Vars.str(ex, "objectKey");
+        String expected = Vars.str(ex, "dumpSha256");
+        OffsiteStore.StoredObject o = ops.copyOffsite(target, Vars.str(ex, "dumpPath"), key, log);
+        if (!expected.equals(o.sha256())) {
+            store.delete(key);
+            throw new IllegalStateException("the copy of " + Vars.str(ex, "dumpPath") + " to " + store.location(key)
+                    + " arrived damaged (SHA-256 " + o.sha256() + ", expected " + expected
+                    + "); the copy was deleted, the step is retried");
         }
+        ex.setVariable("offsiteLocation", store.location(key));
+        ex.setVariable("offsiteSize", o.size());
     }
 }

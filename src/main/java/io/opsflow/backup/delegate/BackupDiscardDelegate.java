@@ -1,9 +1,9 @@
 package io.opsflow.backup.delegate;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.platform.runbook.RunbookStep;
 import io.opsflow.backup.BackupOperations;
 import io.opsflow.database.BackupCatalog;
 import io.opsflow.database.BackupTargets;
@@ -17,16 +17,15 @@ import io.opsflow.step.exec.StepLogs;
  * never writes) and the dump on the host; the run ends FAILED with {@code failureReason}.
  */
 @Component("backupDiscard")
-public class BackupDiscardDelegate implements JavaDelegate {
+public class BackupDiscardDelegate extends RunbookStep {
     private final BackupOperations ops;
-    private final StepLogs logs;
     private final BackupTargets targets;
     private final OffsiteStore store;
     private final BackupCatalog catalog;
 
     public BackupDiscardDelegate(BackupOperations ops, BackupTargets targets, OffsiteStore store,
                                  BackupCatalog catalog, StepLogs logs) {
-        this.logs = logs;
+        super(logs);
         this.ops = ops;
         this.targets = targets;
         this.store = store;
@@ -34,17 +33,15 @@ public class BackupDiscardDelegate implements JavaDelegate {
     }
 
     @Override
-    public void execute(DelegateExecution ex) {
-        try (StepLog log = logs.forExecution(ex)) {
-            String key = Vars.opt(ex, "objectKey");
-            if (key != null && !catalog.existsObjectKey(key)) {
-                store.delete(key);
-            }
-            String path = Vars.opt(ex, "dumpPath");
-            if (path != null) {
-                ops.removeFromHost(targets.get(Vars.str(ex, "environment"), Vars.str(ex, "target")), path, log);
-            }
-            ex.setVariable("outcome", "FAILED");
+    protected void run(DelegateExecution ex, StepLog log) {
+        String key = Vars.opt(ex, "objectKey");
+        if (key != null && !catalog.existsObjectKey(key)) {
+            store.delete(key);
         }
+        String path = Vars.opt(ex, "dumpPath");
+        if (path != null) {
+            ops.removeFromHost(targets.get(Vars.str(ex, "environment"), Vars.str(ex, "target")), path, log);
+        }
+        ex.setVariable("outcome", "FAILED");
     }
 }

@@ -4,6 +4,7 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.platform.locks.LockNames;
 import io.opsflow.backup.BackupIds;
 import io.opsflow.database.BackupTarget;
 import io.opsflow.database.BackupTargets;
@@ -39,7 +40,7 @@ public class BackupPlanDelegate implements JavaDelegate {
         String id = BackupIds.newId(env, target, Vars.now());
         ex.setVariable("singleTarget", true);
         ex.setVariable("backupId", id);
-        ex.setVariable("lockName", "backup:" + env + "/" + target);
+        ex.setVariable("lockName", LockNames.database(env, target));
         ex.setVariable("backupKind", t.kind());
         ex.setVariable("backupSource", t.source());
         ex.setVariable("objectKey", BackupIds.objectKey(t, id));

@@ -1,36 +1,33 @@
 package io.opsflow.backup.delegate;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.platform.runbook.RunbookStep;
 import io.opsflow.database.RestoreOperations;
 import io.opsflow.database.Vars;
-import io.opsflow.database.delegate.BackupApprovalRejectedDelegate;
+import io.opsflow.platform.approval.ApprovalBlock;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 
 /** A rejected (or expired) restore: removes the staged backup from the host and sets the rejection reason. */
 @Component("restoreRejected")
-public class RestoreRejectedDelegate implements JavaDelegate {
+public class RestoreRejectedDelegate extends RunbookStep {
     private final RestoreOperations ops;
-    private final StepLogs logs;
     private final RestoreSupport support;
 
     public RestoreRejectedDelegate(RestoreOperations ops, RestoreSupport support, StepLogs logs) {
-        this.logs = logs;
+        super(logs);
         this.ops = ops;
         this.support = support;
     }
 
     @Override
-    public void execute(DelegateExecution ex) {
-        try (StepLog log = logs.forExecution(ex)) {
-            BackupApprovalRejectedDelegate.reason(ex);
-            String staged = Vars.opt(ex, "stagedPath");
-            if (staged != null) {
-                ops.removeFromHost(support.target(ex), staged, log);
-            }
+    protected void run(DelegateExecution ex, StepLog log) {
+        ApprovalBlock.recordRejection(ex);
+        String staged = Vars.opt(ex, "stagedPath");
+        if (staged != null) {
+            ops.removeFromHost(support.target(ex), staged, log);
         }
     }
 }

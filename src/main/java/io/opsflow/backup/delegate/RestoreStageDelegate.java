@@ -2,9 +2,9 @@ package io.opsflow.backup.delegate;
 
 import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.platform.runbook.RunbookStep;
 import io.opsflow.database.ChecksumMismatchException;
 import io.opsflow.database.OffsiteStore;
 import io.opsflow.database.RestoreOperations;
@@ -16,28 +16,25 @@ import io.opsflow.step.exec.StepLogs;
  * the modelled outcome CHECKSUM_MISMATCH (the run ends FAILED, nothing was changed).
  */
 @Component("restoreStage")
-public class RestoreStageDelegate implements JavaDelegate {
+public class RestoreStageDelegate extends RunbookStep {
     public static final String CHECKSUM_MISMATCH = "CHECKSUM_MISMATCH";
     private final RestoreOperations ops;
-    private final StepLogs logs;
     private final RestoreSupport support;
 
     public RestoreStageDelegate(RestoreOperations ops, RestoreSupport support, StepLogs logs) {
-        this.logs = logs;
+        super(logs);
         this.ops = ops;
         this.support = support;
     }
 
     @Override
-    public void execute(DelegateExecution ex) {
-        try (StepLog log = logs.forExecution(ex)) {
-            try {
-                ex.setVariable("stagedPath", ops.stageOnHost(support.target(ex), support.backup(ex), log));
-                ex.setVariable("checksumVerified", true);
-            } catch (ChecksumMismatchException | OffsiteStore.NoSuchObjectException e) {
-                ex.setVariable("failureReason", e.getMessage());
-                throw new BpmnError(CHECKSUM_MISMATCH, e.getMessage());
-            }
+    protected void run(DelegateExecution ex, StepLog log) {
+        try {
+            ex.setVariable("stagedPath", ops.stageOnHost(support.target(ex), support.backup(ex), log));
+            ex.setVariable("checksumVerified", true);
+        } catch (ChecksumMismatchException | OffsiteStore.NoSuchObjectException e) {
+            ex.setVariable("failureReason", e.getMessage());
+            throw new BpmnError(CHECKSUM_MISMATCH, e.getMessage());
         }
     }
 }

@@ -9,7 +9,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.opsflow.database.BackupTarget;
-import io.opsflow.platform.environments.Environment;
+import io.opsflow.environments.Environment;
 
 /**
  * Arguments of the db-* workers for a configured database, and reading their JSON results: shared by the dumps

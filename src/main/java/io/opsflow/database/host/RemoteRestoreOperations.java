@@ -16,8 +16,8 @@ import io.opsflow.database.BackupTarget;
 import io.opsflow.database.ChecksumMismatchException;
 import io.opsflow.database.OffsiteStore;
 import io.opsflow.database.RestoreOperations;
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.HostConfig;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.HostConfig;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.ssh.SshResult;
 

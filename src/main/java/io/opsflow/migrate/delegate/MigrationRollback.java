@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.Map;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.platform.runbook.RunbookStep;
 import io.opsflow.database.BackupCatalog;
 import io.opsflow.database.BackupEntry;
 import io.opsflow.database.BackupTarget;
@@ -54,68 +54,66 @@ public final class MigrationRollback {
     }
 
     @Component("migrationRollbackStage")
-    public static class Stage implements JavaDelegate {
+    public static class Stage extends RunbookStep {
         private final Support s;
 
         public Stage(Support s) {
+            super(s.logs);
             this.s = s;
         }
 
         @Override
-        public void execute(DelegateExecution ex) {
+        protected void run(DelegateExecution ex, StepLog log) {
             // a ChecksumMismatchException propagates: the pre-migration backup is damaged, an operator decides
-            try (StepLog log = s.logs.forExecution(ex)) {
-                ex.setVariable("rollbackStagedPath", s.ops.stageOnHost(s.db(ex), s.backup(ex), log));
-            }
+            ex.setVariable("rollbackStagedPath", s.ops.stageOnHost(s.db(ex), s.backup(ex), log));
         }
     }
 
     @Component("migrationRollbackStopWriters")
-    public static class StopWriters implements JavaDelegate {
+    public static class StopWriters extends RunbookStep {
         private final Support s;
 
         public StopWriters(Support s) {
+            super(s.logs);
             this.s = s;
         }
 
         @Override
-        public void execute(DelegateExecution ex) {
-            try (StepLog log = s.logs.forExecution(ex)) {
-                ex.setVariable("rollbackStoppedWriters", Vars.json(s.ops.stopWriters(s.db(ex), log)));
-            }
+        protected void run(DelegateExecution ex, StepLog log) {
+            ex.setVariable("rollbackStoppedWriters", Vars.json(s.ops.stopWriters(s.db(ex), log)));
         }
     }
 
     @Component("migrationRollbackRestore")
-    public static class Restore implements JavaDelegate {
+    public static class Restore extends RunbookStep {
         private final Support s;
 
         public Restore(Support s) {
+            super(s.logs);
             this.s = s;
         }
 
         @Override
-        public void execute(DelegateExecution ex) {
-            try (StepLog log = s.logs.forExecution(ex)) {
-                RestoreOperations.Restored r = s.ops.restore(s.db(ex), s.backup(ex),
-                        Vars.str(ex, "rollbackStagedPath"), false, log);
-                ex.setVariable("rollbackRestoredInto", r.into());
-                ex.setVariable("restoredRowCounts", Vars.countsJson(r.rowCounts()));
-                ex.setVariable("restoredVerifyValue", r.verifyValue());
-            }
+        protected void run(DelegateExecution ex, StepLog log) {
+            RestoreOperations.Restored r = s.ops.restore(s.db(ex), s.backup(ex),
+                    Vars.str(ex, "rollbackStagedPath"), false, log);
+            ex.setVariable("rollbackRestoredInto", r.into());
+            ex.setVariable("restoredRowCounts", Vars.countsJson(r.rowCounts()));
+            ex.setVariable("restoredVerifyValue", r.verifyValue());
         }
     }
 
     @Component("migrationRollbackVerify")
-    public static class Verify implements JavaDelegate {
+    public static class Verify extends RunbookStep {
         private final Support s;
 
         public Verify(Support s) {
+            super(s.logs);
             this.s = s;
         }
 
         @Override
-        public void execute(DelegateExecution ex) {
+        protected void run(DelegateExecution ex, StepLog log) {
             BackupEntry b = s.backup(ex);
             String into = Vars.str(ex, "rollbackRestoredInto");
             Map<String, Long> counts = Vars.counts(Vars.opt(ex, "restoredRowCounts"));
@@ -132,22 +130,21 @@ public final class MigrationRollback {
     }
 
     @Component("migrationRollbackStartWriters")
-    public static class StartWriters implements JavaDelegate {
+    public static class StartWriters extends RunbookStep {
         private final Support s;
 
         public StartWriters(Support s) {
+            super(s.logs);
             this.s = s;
         }
 
         @Override
-        public void execute(DelegateExecution ex) {
+        protected void run(DelegateExecution ex, StepLog log) {
             BackupTarget db = s.db(ex);
-            try (StepLog log = s.logs.forExecution(ex)) {
-                s.ops.startWriters(db, Vars.stringList(Vars.opt(ex, "rollbackStoppedWriters")), log);
-                String staged = Vars.opt(ex, "rollbackStagedPath");
-                if (staged != null) {
-                    s.ops.removeFromHost(db, staged, log);
-                }
+            s.ops.startWriters(db, Vars.stringList(Vars.opt(ex, "rollbackStoppedWriters")), log);
+            String staged = Vars.opt(ex, "rollbackStagedPath");
+            if (staged != null) {
+                s.ops.removeFromHost(db, staged, log);
             }
         }
     }

@@ -2,9 +2,9 @@ package io.opsflow.migrate.delegate;
 
 import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.database.BackupTarget;
 import io.opsflow.database.BackupTargets;
 import io.opsflow.database.Vars;
 import io.opsflow.migrate.MigrationOperations;
@@ -13,30 +13,22 @@ import io.opsflow.step.exec.StepLogs;
 
 /** After the run no migration of the release may be pending (VERIFY_FAILED otherwise). */
 @Component("migrationVerify")
-public class MigrationVerifyDelegate implements JavaDelegate {
+public class MigrationVerifyDelegate extends MigrationStep {
     public static final String VERIFY_FAILED = "VERIFY_FAILED";
-    private final MigrationOperations ops;
-    private final StepLogs logs;
-    private final BackupTargets targets;
 
     public MigrationVerifyDelegate(MigrationOperations ops, BackupTargets targets, StepLogs logs) {
-        this.logs = logs;
-        this.ops = ops;
-        this.targets = targets;
+        super(ops, targets, logs);
     }
 
     @Override
-    public void execute(DelegateExecution ex) {
-        try (StepLog log = logs.forExecution(ex)) {
-            var db = targets.get(Vars.str(ex, "environment"), Vars.str(ex, "migrationDatabase"));
-            MigrationOperations.Plan plan = ops.plan(db, Vars.str(ex, "application"), Vars.str(ex, "version"), log);
-            if (!plan.pending().isEmpty()) {
-                String reason = "after the migration of " + db.name() + " to " + ex.getVariable("version")
-                        + " these migrations are still pending: " + plan.pending();
-                ex.setVariable("failureReason", reason);
-                throw new BpmnError(VERIFY_FAILED, reason);
-            }
-            ex.setVariable("migrationVerified", true);
+    void run(DelegateExecution ex, BackupTarget db, StepLog log) {
+        MigrationOperations.Plan plan = ops.plan(db, Vars.str(ex, "application"), Vars.str(ex, "version"), log);
+        if (!plan.pending().isEmpty()) {
+            String reason = "after the migration of " + db.name() + " to " + ex.getVariable("version")
+                    + " these migrations are still pending: " + plan.pending();
+            ex.setVariable("failureReason", reason);
+            throw new BpmnError(VERIFY_FAILED, reason);
         }
+        ex.setVariable("migrationVerified", true);
     }
 }

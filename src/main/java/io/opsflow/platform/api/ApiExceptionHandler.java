@@ -14,7 +14,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
-import io.opsflow.platform.environments.UnknownEnvironmentException;
+import io.opsflow.environments.UnknownEnvironmentException;
 
 /**
  * Errors of opsflow's own API as JSON {@code {type, message}}. No message reveals a server file path: messages pass

@@ -2,7 +2,7 @@ package io.opsflow.platform.api;
 
 import java.util.Map;
 
-import io.opsflow.platform.environments.Environment;
+import io.opsflow.environments.Environment;
 
 /**
  * Live state of an environment for the API, shape: {@code {"name","requiresApproval","loadBalancer":{"url"},

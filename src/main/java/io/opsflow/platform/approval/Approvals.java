@@ -21,8 +21,8 @@ import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.InputSpec;
 import io.opsflow.platform.runbook.RunbookDefinition;
 import io.opsflow.platform.runbook.RunbookRegistry;

@@ -27,7 +27,7 @@ import io.opsflow.platform.approval.ApprovalRecords;
 import io.opsflow.platform.approval.Approvals;
 import io.opsflow.platform.approval.FourEyesGuard;
 import io.opsflow.platform.approval.RefusalsFailAtOnce;
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.locks.RunbookLocks;
 import io.opsflow.step.lease.JobLease;
 

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.Environments;
 
 /**
  * What a runbook declares about its start: its inputs, the named lock it holds while it runs, and cross-field rules.

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environments;
 
 /** Checks a start's variables against a {@link RunbookDefinition}; returns the values to set (normalised, defaults). */
 public final class RunbookInputValidator {

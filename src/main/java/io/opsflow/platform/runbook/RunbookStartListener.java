@@ -12,8 +12,8 @@ import java.util.function.Supplier;
 
 import io.opsflow.platform.approval.ApprovalRecords;
 import io.opsflow.platform.approval.Approvals;
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.Environments;
 import io.opsflow.platform.locks.RunbookLocks;
 
 /**

@@ -19,8 +19,8 @@ import org.springframework.stereotype.Component;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.Environments;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 
@@ -129,11 +129,7 @@ public class AnsiblePlaybookDelegate implements JavaDelegate {
             return resolved;
         }
         if (env != null && env.ansibleInventory() != null && !env.ansibleInventory().isBlank()) {
-            Path p = Path.of(env.ansibleInventory());
-            if (p.isAbsolute() || Files.exists(p)) {
-                return p.toAbsolutePath().normalize();
-            }
-            return ansibleDir.resolve(p).normalize();
+            return step.inventory(env);
         }
         throw new IllegalArgumentException("inventory: none given (set the process variable inventory or "
                 + "opsflow.environments.<env>.ansible-inventory)" + (env == null ? "" : " for environment " + env.name()));

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 
 import org.springframework.stereotype.Component;
 
+import io.opsflow.environments.Environment;
 import io.opsflow.step.exec.CommandResult;
 import io.opsflow.step.exec.CommandRunner;
 import io.opsflow.step.exec.CommandSpec;
@@ -118,6 +119,23 @@ public class AnsibleStep {
         env.put("ANSIBLE_RETRY_FILES_ENABLED", "False");
         env.put("PYTHONUNBUFFERED", "1");
         return env;
+    }
+
+    /**
+     * The Ansible inventory of an environment ({@code opsflow.environments.<env>.ansible-inventory}): an absolute
+     * path or one that exists as given, else relative to the ansible directory.
+     */
+    public Path inventory(Environment e) {
+        String inv = e.ansibleInventory();
+        if (inv == null || inv.isBlank()) {
+            throw new IllegalStateException("environment " + e.name() + " has no Ansible inventory "
+                    + "(opsflow.environments." + e.name() + ".ansible-inventory)");
+        }
+        Path p = Path.of(inv);
+        if (p.isAbsolute() || Files.exists(p)) {
+            return p.toAbsolutePath().normalize();
+        }
+        return props.ansibleDir().resolve(p).normalize();
     }
 
     /** A playbook by name from ansible/playbooks/: {@code [a-z0-9][a-z0-9-]*.yml}, nothing else. */

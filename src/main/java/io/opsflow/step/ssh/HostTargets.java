@@ -5,9 +5,9 @@ import java.util.List;
 
 import org.springframework.stereotype.Component;
 
-import io.opsflow.platform.environments.Environment;
-import io.opsflow.platform.environments.HostConfig;
-import io.opsflow.platform.environments.Environments;
+import io.opsflow.environments.Environment;
+import io.opsflow.environments.HostConfig;
+import io.opsflow.environments.Environments;
 
 /**
  * How to reach a host of an environment over SSH: the environment's own ssh settings (user, port, key reference,

@@ -10,7 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.ResponseEntity;
 
-import io.opsflow.platform.environments.UnknownEnvironmentException;
+import io.opsflow.environments.UnknownEnvironmentException;
 
 /**
  * Errors of opsflow's own API: what the caller did wrong is said, where things lie on the server is not. A failing

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
 
-import io.opsflow.platform.environments.Environments;
-import io.opsflow.platform.environments.EnvironmentsProperties;
+import io.opsflow.environments.Environments;
+import io.opsflow.environments.EnvironmentsProperties;
 import io.opsflow.step.exec.CommandRunner;
 import io.opsflow.step.exec.StepLogs;
 import io.opsflow.testsupport.RealComponent;

@@ -1,4 +1,4 @@
-package io.opsflow.platform.environments;
+package io.opsflow.environments;
 
 public class UnknownEnvironmentException extends RuntimeException {
     public UnknownEnvironmentException(String name, java.util.Collection<String> known) {

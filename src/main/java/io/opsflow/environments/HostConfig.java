@@ -1,4 +1,4 @@
-package io.opsflow.platform.environments;
+package io.opsflow.environments;
 
 /**
  * A managed host. Application instance ports are {@code portBase + offset(app, instance)}: real hosts share one base

@@ -1,4 +1,4 @@
-package io.opsflow.platform.environments;
+package io.opsflow.environments;
 
 import java.time.Duration;
 import java.util.ArrayList;
