@@ -26,6 +26,9 @@ public final class ApprovalBlock {
     /** A part of the block: a service task or, the same code, an execution listener. */
     abstract static class BlockStep implements JavaDelegate, ExecutionListener {
         @Override
+        public abstract void execute(DelegateExecution execution);
+
+        @Override
         public void notify(DelegateExecution execution) {
             execute(execution);
         }
