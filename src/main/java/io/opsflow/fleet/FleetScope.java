@@ -237,6 +237,33 @@ public final class FleetScope {
         return r;
     }
 
+    /** {@code service.sh status}: what the instance's process does now (state, version, health when running). */
+    public ServiceResult status(String host, String app, String instance) {
+        HostConfig h = env.requireHost(host);
+        ServiceResult r = service(h, app, instance, "status", null);
+        if (r.exitCode() == 2) {
+            throw failure(h, "service.sh status " + r.label(), r.exitCode(), r.error());
+        }
+        return r;
+    }
+
+    /**
+     * {@code health-probe.sh} on the host against the instance's health path on 127.0.0.1 and its configured port:
+     * up to {@code attempts} tries {@code interval} apart. Not healthy is a result; invalid arguments throw.
+     */
+    public HostProbe probeOnHost(String host, String app, String instance, int attempts, Duration interval) {
+        HostConfig h = env.requireHost(host);
+        String url = "http://127.0.0.1:" + port(h, app, instance) + fleet.environments.healthPath(app);
+        WorkerResult r = run(h, "health-probe.sh", List.of("--url", url, "--retries", String.valueOf(attempts),
+                "--interval", String.valueOf(Math.max(0, interval.toMillis()) / 1000.0)));
+        if (r.exitCode() == 2) {
+            throw failure(h, "health-probe.sh " + url, r.exitCode(), r.error());
+        }
+        JsonNode j = r.json();
+        return new HostProbe(host, url, r.ok(), j.path("status").canConvertToInt() ? j.path("status").asInt() : null,
+                j.path("attempts").asInt(0), r.error());
+    }
+
     private ServiceResult service(HostConfig h, String app, String instance, String action, Duration healthTimeout) {
         List<String> args = new ArrayList<>(List.of("--root", env.appRootOnHosts(), "--app", app, "--instance",
                 instance));

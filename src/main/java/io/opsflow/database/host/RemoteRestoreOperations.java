@@ -3,6 +3,7 @@ package io.opsflow.database.host;
 import java.io.InputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,10 @@ import io.opsflow.database.ChecksumMismatchException;
 import io.opsflow.database.OffsiteStore;
 import io.opsflow.database.RestoreOperations;
 import io.opsflow.environments.Environment;
+import io.opsflow.fleet.Fleet;
+import io.opsflow.fleet.FleetScope;
+import io.opsflow.fleet.HostProbe;
+import io.opsflow.fleet.ServiceResult;
 import io.opsflow.environments.HostConfig;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.ssh.SshResult;
@@ -24,18 +29,20 @@ import io.opsflow.step.ssh.SshResult;
 /**
  * Restores on the hosts: the offsite copy is checked and streamed to the host's staging directory by SFTP (and
  * checked again there), db-restore-postgres.sh / db-restore-mariadb.sh / dir-restore.sh restore it (the original with
- * --recreate, so objects created after the backup disappear; a drill into a fresh scratch database), writers are the
- * instances of the configured applications found by inventory.sh and driven by service.sh, health by
- * health-probe.sh.
+ * --recreate, so objects created after the backup disappear; a drill into a fresh scratch database). The writers (the
+ * running instances of the configured applications) are found, stopped, started and probed through the fleet client
+ * ({@link FleetScope}: inventory.sh, service.sh, health-probe.sh).
  */
 @Component
 public class RemoteRestoreOperations implements RestoreOperations {
     private final BackupHosts hosts;
     private final OffsiteStore store;
+    private final Fleet fleet;
 
-    public RemoteRestoreOperations(BackupHosts hosts, OffsiteStore store) {
+    public RemoteRestoreOperations(BackupHosts hosts, OffsiteStore store, Fleet fleet) {
         this.hosts = hosts;
         this.store = store;
+        this.fleet = fleet;
     }
 
     @Override
@@ -73,23 +80,16 @@ public class RemoteRestoreOperations implements RestoreOperations {
                     + " (opsflow.backup.environments." + t.environment() + ".writers." + t.name() + ")");
             return List.of();
         }
-        Environment env = hosts.environments().get(t.environment());
+        FleetScope f = fleet.in(t.environment(), BackupHosts.SHORT, log);
         List<String> running = new ArrayList<>();
-        for (HostConfig h : env.hosts()) {
-            try (BackupHosts.Session s = hosts.open(env, h, log)) {
-                JsonNode inv = s.workerOk("inventory.sh", List.of("--root", s.appRoot(), "--no-health"),
-                        BackupHosts.SHORT, "inventory of application instances");
-                for (JsonNode i : inv.path("instances")) {
-                    if (apps.contains(i.path("app").asText()) && "running".equals(i.path("state").asText())) {
-                        running.add(h.name() + "/" + i.path("app").asText() + "/" + i.path("instance").asText());
-                    }
-                }
-            }
-        }
+        f.inventory(false).values().forEach(onHost -> onHost.stream()
+                .filter(i -> apps.contains(i.app()) && i.running())
+                .forEach(i -> running.add(i.host() + "/" + i.app() + "/" + i.instance())));
         List<String> stopped = new ArrayList<>();
         try {
             for (String w : running) {
-                service(env, w, "stop", log);
+                Writer wr = Writer.parse(w);
+                f.stop(wr.host(), wr.app(), wr.instance());
                 stopped.add(w);
             }
         } catch (RuntimeException e) {
@@ -173,33 +173,28 @@ public class RemoteRestoreOperations implements RestoreOperations {
 
     @Override
     public void startWriters(BackupTarget t, List<String> instances, StepLog log) {
-        Environment env = hosts.environments().get(t.environment());
+        FleetScope f = fleet.in(t.environment(), BackupHosts.SHORT, log);
         for (String w : instances) {
-            JsonNode j = service(env, w, "start", log);
-            log.line("step", "started " + w + ": " + j.path("state").asText());
+            Writer wr = Writer.parse(w);
+            // started but unhealthy is for the health check to judge, not a failure to start
+            ServiceResult r = f.start(wr.host(), wr.app(), wr.instance(), BackupHosts.SHORT);
+            log.line("step", "started " + w + ": " + r.state());
         }
     }
 
     @Override
     public List<String> unhealthy(BackupTarget t, List<String> instances, StepLog log) {
-        Environment env = hosts.environments().get(t.environment());
+        FleetScope f = fleet.in(t.environment(), BackupHosts.SHORT, log);
         List<String> bad = new ArrayList<>();
         for (String w : instances) {
-            String[] p = w.split("/", 3);
-            HostConfig h = host(env, p[0]);
-            try (BackupHosts.Session s = hosts.open(env, h, log)) {
-                JsonNode st = s.worker("service.sh", List.of("--root", s.appRoot(), "--app", p[1], "--instance", p[2],
-                        "status"), BackupHosts.SHORT).json();
-                if (!"running".equals(st.path("state").asText()) || !st.path("port").canConvertToInt()) {
-                    bad.add(w + ": not running");
-                    continue;
-                }
-                String url = "http://127.0.0.1:" + st.path("port").asInt() + hosts.environments().healthPath(p[1]);
-                JsonNode probe = s.worker("health-probe.sh", List.of("--url", url, "--retries", "15", "--interval",
-                        "1"), BackupHosts.SHORT).json();
-                if (!probe.path("ok").asBoolean()) {
-                    bad.add(w + ": " + url + " answered " + probe.path("status").asText("nothing"));
-                }
+            Writer wr = Writer.parse(w);
+            if (!f.status(wr.host(), wr.app(), wr.instance()).running()) {
+                bad.add(w + ": not running");
+                continue;
+            }
+            HostProbe probe = f.probeOnHost(wr.host(), wr.app(), wr.instance(), 15, Duration.ofSeconds(1));
+            if (!probe.healthy()) {
+                bad.add(w + ": " + probe.describe());
             }
         }
         return bad;
@@ -212,25 +207,14 @@ public class RemoteRestoreOperations implements RestoreOperations {
         }
     }
 
-    private JsonNode service(Environment env, String writer, String action, StepLog log) {
-        String[] p = writer.split("/", 3);
-        if (p.length != 3) {
-            throw new IllegalArgumentException("not a writer (host/app/instance): " + writer);
-        }
-        try (BackupHosts.Session s = hosts.open(env, host(env, p[0]), log)) {
-            var r = s.worker("service.sh", List.of("--root", s.appRoot(), "--app", p[1], "--instance", p[2],
-                    action), BackupHosts.SHORT);
-            // "started but unhealthy" is for the health check to judge, not a failure to start
-            boolean startedUnhealthy = action.equals("start") && "running".equals(r.json().path("state").asText());
-            if (!r.ok() && !startedUnhealthy) {
-                throw new IllegalStateException("service.sh " + action + " of " + writer + " failed: " + r.error());
+    /** A writer as the run records it: {@code host/app/instance}. */
+    record Writer(String host, String app, String instance) {
+        static Writer parse(String writer) {
+            String[] p = writer.split("/", 3);
+            if (p.length != 3) {
+                throw new IllegalArgumentException("not a writer (host/app/instance): " + writer);
             }
-            return r.json();
+            return new Writer(p[0], p[1], p[2]);
         }
-    }
-
-    private static HostConfig host(Environment env, String name) {
-        return env.host(name).orElseThrow(() -> new IllegalStateException("host " + name + " of the writer is no "
-                + "longer in environment " + env.name()));
     }
 }

@@ -25,6 +25,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.opsflow.step.http.HttpHealthCheck;
+import io.opsflow.step.ssh.SshStep;
+import io.opsflow.step.ssh.SshFanOut;
+import io.opsflow.fleet.Fleet;
 import io.opsflow.backup.BackupIds;
 import io.opsflow.backup.BackupOperations;
 import io.opsflow.database.BackupEntry;
@@ -142,7 +146,9 @@ class RemoteOperationsIT {
         hosts = new BackupHosts(connections, new HostTargets(envs, sshProps), workers, targets, props);
         store = new DirectoryOffsiteStore(tmp.resolve("offsite"));
         backup = new RemoteBackupOperations(hosts, store);
-        restore = new RemoteRestoreOperations(hosts, store);
+        HostTargets hostTargets = new HostTargets(envs, sshProps);
+        restore = new RemoteRestoreOperations(hosts, store, new Fleet(envs, hostTargets, workers,
+                new SshFanOut(connections), new SshStep(connections), new HttpHealthCheck()));
         migrations = new RemoteMigrationOperations(hosts);
         log = StepLogs.memory();
     }
