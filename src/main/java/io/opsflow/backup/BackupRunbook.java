@@ -9,7 +9,6 @@ import io.opsflow.database.BackupTargets;
 import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.InputSpec;
 import io.opsflow.platform.runbook.Runbook;
-import io.opsflow.platform.runbook.RunbookDefinition;
 
 /**
  * Inputs of {@code backup}: the environment (what to back up comes from its configuration), optionally one target

@@ -343,6 +343,19 @@ public final class FleetScope {
         return fleet.ssh.run(target(host), List.of("sudo", "-n", "systemctl", "restart", unit), timeout, log);
     }
 
+    /**
+     * Whether the host answers over SSH (a login with its verified host key and {@code true}): null when it does,
+     * else why not ("exit 1", "connection refused", "host key mismatch").
+     */
+    public String unreachable(String host) {
+        try {
+            SshResult r = fleet.ssh.run(target(host), List.of("true"), timeout, log);
+            return r.succeeded() ? null : "exit " + r.exitCode();
+        } catch (RuntimeException ex) {
+            return ex.getMessage();
+        }
+    }
+
     /** {@code systemctl is-active --quiet <unit>} on the host. */
     public boolean unitActive(String host, String unit) {
         return fleet.ssh.run(target(host), List.of("systemctl", "is-active", "--quiet", unit), timeout, log)

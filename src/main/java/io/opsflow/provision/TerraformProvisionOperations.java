@@ -1,6 +1,5 @@
 package io.opsflow.provision;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,13 +10,12 @@ import org.springframework.stereotype.Component;
 import io.opsflow.environments.Environment;
 import io.opsflow.environments.Environments;
 import io.opsflow.environments.HostConfig;
+import io.opsflow.fleet.Fleet;
+import io.opsflow.fleet.FleetScope;
 import io.opsflow.step.ansible.AnsibleRun;
 import io.opsflow.step.ansible.AnsibleStep;
 import io.opsflow.step.ansible.PlaybookResult;
 import io.opsflow.step.exec.StepLog;
-import io.opsflow.step.ssh.HostTargets;
-import io.opsflow.step.ssh.SshResult;
-import io.opsflow.step.ssh.SshStep;
 import io.opsflow.step.terraform.PlanSummary;
 import io.opsflow.step.terraform.TerraformStep;
 
@@ -32,17 +30,15 @@ public class TerraformProvisionOperations implements ProvisionOperations {
     private final Environments environments;
     private final TerraformStep terraform;
     private final AnsibleStep ansible;
-    private final HostTargets targets;
-    private final SshStep ssh;
+    private final Fleet fleet;
     private final ProvisionProperties props;
 
     public TerraformProvisionOperations(Environments environments, TerraformStep terraform, AnsibleStep ansible,
-                                        HostTargets targets, SshStep ssh, ProvisionProperties props) {
+                                        Fleet fleet, ProvisionProperties props) {
         this.environments = environments;
         this.terraform = terraform;
         this.ansible = ansible;
-        this.targets = targets;
-        this.ssh = ssh;
+        this.fleet = fleet;
         this.props = props;
     }
 
@@ -107,16 +103,13 @@ public class TerraformProvisionOperations implements ProvisionOperations {
     @Override
     public void checkHosts(String environment, List<String> hosts, StepLog log) {
         Environment e = environments.get(environment);
+        FleetScope f = fleet.in(e, props.getCheckTimeout(), log);
         List<String> problems = new ArrayList<>();
         for (String name : hosts) {
-            HostConfig h = FleetHosts.require(e, name);
-            try {
-                SshResult r = ssh.run(targets.target(e, h), List.of("true"), props.getCheckTimeout(), log);
-                if (!r.succeeded()) {
-                    problems.add(name + ": exit " + r.exitCode());
-                }
-            } catch (RuntimeException ex) {
-                problems.add(name + ": " + ex.getMessage());
+            FleetHosts.require(e, name);
+            String why = f.unreachable(name);
+            if (why != null) {
+                problems.add(name + ": " + why);
             }
         }
         if (!problems.isEmpty()) {

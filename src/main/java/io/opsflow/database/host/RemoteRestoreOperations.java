@@ -22,7 +22,6 @@ import io.opsflow.fleet.Fleet;
 import io.opsflow.fleet.FleetScope;
 import io.opsflow.fleet.HostProbe;
 import io.opsflow.fleet.ServiceResult;
-import io.opsflow.environments.HostConfig;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.ssh.SshResult;
 
