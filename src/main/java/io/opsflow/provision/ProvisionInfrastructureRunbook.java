@@ -32,16 +32,18 @@ public class ProvisionInfrastructureRunbook extends Runbook {
     private static final Logger LOG = LoggerFactory.getLogger(ProvisionInfrastructureRunbook.class);
 
     private final Function<String, Path> rootResolver;
+    private final ProvisionProperties props;
 
     @Autowired
-    public ProvisionInfrastructureRunbook(TerraformStep terraform) {
-        this(terraform::resolveRoot);
+    public ProvisionInfrastructureRunbook(TerraformStep terraform, ProvisionProperties props) {
+        this(terraform::resolveRoot, props);
     }
 
     /** For tests: resolves an environment's configured terraform-root to a directory. */
-    public ProvisionInfrastructureRunbook(Function<String, Path> rootResolver) {
+    public ProvisionInfrastructureRunbook(Function<String, Path> rootResolver, ProvisionProperties props) {
         super(PROCESS_KEY);
         this.rootResolver = rootResolver;
+        this.props = props;
     }
 
     @Override
@@ -63,7 +65,7 @@ public class ProvisionInfrastructureRunbook extends Runbook {
     /** Destroying, production, or an environment that requires approval (as {@code needsApproval} in the run). */
     @Override
     public boolean requiresApproval(Map<String, Object> vars, Environment environment) {
-        return "destroy".equals(vars.get("action")) || (environment != null
+        return "destroy".equals(vars.get("action")) || props.isRequireApprovalEverywhere() || (environment != null
                 && ("production".equals(environment.name()) || environment.requiresApproval()));
     }
 

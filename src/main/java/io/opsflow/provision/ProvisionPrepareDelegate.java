@@ -19,27 +19,19 @@ import io.opsflow.environments.HostConfig;
 public class ProvisionPrepareDelegate implements JavaDelegate {
     private final ProvisionInfrastructureRunbook runbook;
     private final Environments environments;
-    private final ProvisionProperties props;
 
-    public ProvisionPrepareDelegate(ProvisionInfrastructureRunbook runbook, Environments environments,
-                                    ProvisionProperties props) {
+    public ProvisionPrepareDelegate(ProvisionInfrastructureRunbook runbook, Environments environments) {
         this.runbook = runbook;
         this.environments = environments;
-        this.props = props;
     }
 
     @Override
     public void execute(DelegateExecution execution) {
         Environment env = environments.get(ProvisionVariables.string(execution, "environment"));
-        boolean destroy = "destroy".equals(execution.getVariable("action"));
         execution.setVariable("terraformVars", ProvisionVariables.json(runbook.terraformVars(env,
                 execution.getVariable("hostCount"), execution.getVariable("tfVars"))));
-        execution.setVariable("needsApproval", needsApproval(env, destroy, props));
+        // the runbook's one rule, the same the start recorded (RunbookDefinition.requiresApproval)
+        execution.setVariable("needsApproval", runbook.requiresApproval(execution.getVariables(), env));
         execution.setVariable("hostsBefore", new ArrayList<>(env.hosts().stream().map(HostConfig::name).toList()));
-    }
-
-    static boolean needsApproval(Environment env, boolean destroy, ProvisionProperties props) {
-        return destroy || "production".equals(env.name()) || env.requiresApproval()
-                || props.isRequireApprovalEverywhere();
     }
 }

@@ -49,7 +49,8 @@ import io.opsflow.testsupport.TestEngines;
 class ProvisionInfrastructureProcessTest {
     static final Environments ENVS = RunbookTestEnvironments.create("terraform/environments/sandbox-staging",
             "terraform/environments/sandbox-production");
-    static final ProvisionInfrastructureRunbook RUNBOOK = new ProvisionInfrastructureRunbook(Path::of);
+    static final ProvisionProperties PROPS = new ProvisionProperties();
+    static final ProvisionInfrastructureRunbook RUNBOOK = new ProvisionInfrastructureRunbook(Path::of, PROPS);
     static final String SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
     @RegisterExtension
@@ -61,14 +62,15 @@ class ProvisionInfrastructureProcessTest {
     ProcessEngine engine;
     final ProvisionOperations ops = mock(ProvisionOperations.class);
     final FleetProvisioner fleet = mock(FleetProvisioner.class);
-    final ProvisionProperties props = new ProvisionProperties();
+    final ProvisionProperties props = PROPS;
 
     @BeforeEach
     void setUp() {
         engine = ext.getProcessEngine();
+        props.setRequireApprovalEverywhere(false);
         BpmnAwareTests.init(engine);
         StepLogs logs = new StepLogs(logDir.toString());
-        Mocks.register("provisionPrepare", new ProvisionPrepareDelegate(RUNBOOK, ENVS, props));
+        Mocks.register("provisionPrepare", new ProvisionPrepareDelegate(RUNBOOK, ENVS));
         Mocks.register("provisionInit", new ProvisionInitDelegate(ops, logs));
         Mocks.register("provisionPlan", new ProvisionPlanDelegate(ops, logs));
         Mocks.register("provisionApply", new ProvisionApplyDelegate(ops, logs));
@@ -302,7 +304,7 @@ class ProvisionInfrastructureProcessTest {
         Path missing = logDir.resolve("no-such-root");
         Path empty = Files.createDirectories(logDir.resolve("root-without-tf"));
         Environments envs = RunbookTestEnvironments.create(missing.toString(), empty.toString());
-        ProvisionInfrastructureRunbook runbook = new ProvisionInfrastructureRunbook(Path::of);
+        ProvisionInfrastructureRunbook runbook = new ProvisionInfrastructureRunbook(Path::of, new ProvisionProperties());
         Map<String, String> problems = Map.of("staging", "is not a directory", "production", "has no .tf files");
         problems.forEach((env, problem) -> {
             List<String> errors = new ArrayList<>();

@@ -72,7 +72,9 @@ public class RunbookStartListener implements ExecutionListener {
         Object envName = execution.getVariable("environment");
         if (envName instanceof String name && envs.exists(name)) {
             Environment env = envs.get(name);
-            execution.setVariable("requiresApproval", env.requiresApproval());
+            // the runbook's rule (RunbookDefinition.requiresApproval), the one the run record holds and the diagram
+            // routes on: no second copy of it in a gateway condition
+            execution.setVariable("requiresApproval", def.get().requiresApproval(execution.getVariables(), env));
             execution.setVariable("approverGroup", env.approverGroup());
             execution.setVariable("approvalReminder", env.approvalReminder().toString());
             execution.setVariable("approvalDeadline", env.approvalDeadline().toString());
