@@ -8,8 +8,16 @@ public class RunbookLockedException extends ProcessEngineException {
     private final String owner;
 
     public RunbookLockedException(String lockName, String owner) {
-        super("Lock '" + lockName + "' is held by run " + owner
-                + ": one run per lock at a time. Wait for it to finish or cancel it in Cockpit.");
+        this(lockName, owner, lockName);
+    }
+
+    /** {@code wanted} could not be taken because run {@code owner} holds the conflicting {@code lockName}. */
+    public RunbookLockedException(String lockName, String owner, String wanted) {
+        super(wanted.equals(lockName)
+                ? "Lock '" + lockName + "' is held by run " + owner
+                + ": one run per lock at a time. Wait for it to finish or cancel it in Cockpit."
+                : "Lock '" + wanted + "' conflicts with lock '" + lockName + "' held by run " + owner
+                + " (both change hosts of the same environment). Wait for it to finish or cancel it in Cockpit.");
         this.lockName = lockName;
         this.owner = owner;
     }

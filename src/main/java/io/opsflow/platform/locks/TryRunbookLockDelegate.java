@@ -19,12 +19,14 @@ public class TryRunbookLockDelegate implements JavaDelegate {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("tryRunbookLock needs the variable lockName");
         }
-        boolean ok = locks.tryAcquire(name, execution.getProcessInstanceId());
-        execution.setVariable("lockAcquired", ok);
-        if (ok) {
+        java.util.Optional<RunbookLocks.Held> blocking = locks.blocking(name, execution.getProcessInstanceId());
+        execution.setVariable("lockAcquired", blocking.isEmpty());
+        if (blocking.isEmpty()) {
             execution.setVariable("runbookLock", name);
         } else {
-            execution.setVariable("lockHolder", locks.holder(name).orElse(null));
+            // the run in the way, and which of its locks when that is not this very name ("platform:staging")
+            execution.setVariable("lockHolder", blocking.get().name().equals(name) ? blocking.get().owner()
+                    : blocking.get().owner() + " (holding " + blocking.get().name() + ")");
         }
     }
 }
