@@ -54,7 +54,7 @@ public class BackupRetention {
     public Result apply(String environment, String target, RetentionPolicy policy, Instant now,
                         java.time.Duration orphanGrace) {
         List<BackupEntry> all = catalog.list(environment, target);
-        List<BackupEntry> expired = policy.expired(all);
+        List<BackupEntry> expired = policy.expired(all, now);
         List<String> deleted = new ArrayList<>();
         for (BackupEntry b : expired) {
             inTransaction(() -> {

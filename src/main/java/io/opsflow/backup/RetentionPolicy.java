@@ -21,8 +21,13 @@ public final class RetentionPolicy {
     private final int daily;
     private final int weekly;
     private final ZoneId zone;
+    private final java.time.Duration preMigration;
 
     public RetentionPolicy(int daily, int weekly, ZoneId zone) {
+        this(daily, weekly, zone, java.time.Duration.ofDays(14));
+    }
+
+    public RetentionPolicy(int daily, int weekly, ZoneId zone, java.time.Duration preMigration) {
         if (daily < 1) {
             throw new IllegalArgumentException("retention daily must be at least 1 (got " + daily + ")");
         }
@@ -32,14 +37,25 @@ public final class RetentionPolicy {
         this.daily = daily;
         this.weekly = weekly;
         this.zone = zone;
+        this.preMigration = preMigration;
     }
 
     public static RetentionPolicy of(BackupProperties.Retention r) {
-        return new RetentionPolicy(r.getDaily(), r.getWeekly(), ZoneId.systemDefault());
+        return new RetentionPolicy(r.getDaily(), r.getWeekly(), ZoneId.systemDefault(),
+                java.time.Duration.ofDays(r.getPreMigrationDays()));
     }
 
-    /** The backups to delete, newest first. {@code backups} are one target's, in any order. */
+    /** {@link #expired(List, java.time.Instant)} now. */
     public List<BackupEntry> expired(List<BackupEntry> backups) {
+        return expired(backups, java.time.Instant.now());
+    }
+
+    /**
+     * The backups to delete at {@code now}, newest first. {@code backups} are one target's, in any order. Kept
+     * whatever the buckets say: the newest verified backup (the target is never left without a way back) and every
+     * pre-migration backup younger than its retention (the migration's way back).
+     */
+    public List<BackupEntry> expired(List<BackupEntry> backups, java.time.Instant now) {
         List<BackupEntry> sorted = new ArrayList<>(backups);
         sorted.sort(Comparator.comparing(BackupEntry::startedAt).thenComparing(BackupEntry::id).reversed());
         Set<String> keep = new LinkedHashSet<>();
@@ -48,6 +64,9 @@ public final class RetentionPolicy {
             var d = b.startedAt().atZone(zone).toLocalDate();
             return d.get(IsoFields.WEEK_BASED_YEAR) + "-W" + d.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR);
         }, weekly));
+        sorted.stream().filter(BackupEntry::verified).findFirst().ifPresent(b -> keep.add(b.id()));
+        sorted.stream().filter(b -> "pre-migration".equals(b.purpose())
+                && b.startedAt().plus(preMigration).isAfter(now)).forEach(b -> keep.add(b.id()));
         return sorted.stream().filter(b -> !keep.contains(b.id())).toList();
     }
 

@@ -129,6 +129,10 @@ public class BackupProperties {
         @Min(0)
         @Max(520)
         private int weekly = 4;
+        /** A pre-migration backup is kept at least this many days after it was taken (the migration's way back). */
+        @Min(0)
+        @Max(3660)
+        private int preMigrationDays = 14;
 
         public Retention() {
         }
@@ -142,6 +146,8 @@ public class BackupProperties {
         public void setDaily(int v) { this.daily = v; }
         public int getWeekly() { return weekly; }
         public void setWeekly(int v) { this.weekly = v; }
+        public int getPreMigrationDays() { return preMigrationDays; }
+        public void setPreMigrationDays(int v) { this.preMigrationDays = v; }
     }
 
     public static class EnvironmentBackup {

@@ -85,6 +85,38 @@ class BackupCatalogRetentionTest {
                 .contains("b-early-today", "b-2025-03-05", "b-2025-02-01");
     }
 
+    static BackupEntry entry(String id, Instant startedAt, boolean verified, String purpose) {
+        return new BackupEntry(id, "production", "appdb", "postgres", "postgres://db:5432/app", "loc", "key/" + id,
+                1, "0".repeat(64), startedAt, startedAt.plusSeconds(30), verified, purpose, Map.of(), null, "pi", null);
+    }
+
+    @Test
+    void theNewestVerifiedBackupIsNeverDeletedEvenWhenNewerUnverifiedOnesFillEveryBucket() {
+        List<BackupEntry> all = new ArrayList<>();
+        all.add(entry("verified-old", NOW.minus(Duration.ofDays(10)), true, "scheduled"));
+        for (int d = 0; d < 3; d++) {
+            all.add(entry("unverified-" + d, NOW.minus(Duration.ofDays(d)), false, "scheduled"));
+        }
+        RetentionPolicy policy = new RetentionPolicy(3, 0, ZoneOffset.UTC);
+        assertThat(policy.expired(all, NOW)).extracting(BackupEntry::id).doesNotContain("verified-old").isEmpty();
+    }
+
+    @Test
+    void aPreMigrationBackupIsKeptWhileItsRetentionLastsThenFollowsThePolicy() {
+        List<BackupEntry> all = new ArrayList<>();
+        for (int d = 0; d < 5; d++) {
+            all.add(entry("daily-" + d, NOW.minus(Duration.ofDays(d)), true, "scheduled"));
+        }
+        BackupEntry preMigration = entry("pre-migration", NOW.minus(Duration.ofDays(3)).plusSeconds(60), true,
+                "pre-migration");
+        all.add(preMigration);
+        RetentionPolicy policy = new RetentionPolicy(1, 0, ZoneOffset.UTC, Duration.ofDays(14));
+        assertThat(policy.expired(all, NOW)).extracting(BackupEntry::id)
+                .containsExactlyInAnyOrder("daily-1", "daily-2", "daily-3", "daily-4");
+        assertThat(policy.expired(all, NOW.plus(Duration.ofDays(12)))).extracting(BackupEntry::id)
+                .as("14 days after it was taken it is an ordinary backup again").contains("pre-migration");
+    }
+
     @Test
     void policyNeedsAtLeastOneDailyAndKeepsEverythingWhenThereIsLittle() {
         assertThatThrownBy(() -> new RetentionPolicy(0, 4, ZoneOffset.UTC)).hasMessageContaining("at least 1");
