@@ -73,10 +73,10 @@ public class CertificatesProperties {
         private String nginx = "nginx";
         private String certbot = "certbot";
 
-        public Path nginxPrefix() { return dir.resolve("nginx"); }
+        public Path nginxPrefix() { return dir.toAbsolutePath().resolve("nginx"); }
         public Path nginxConfig() { return nginxPrefix().resolve("nginx.conf"); }
-        public Path letsencrypt(String sub) { return dir.resolve("letsencrypt").resolve(sub); }
-        public Path webroot() { return dir.resolve("webroot"); }
+        public Path letsencrypt(String sub) { return dir.toAbsolutePath().resolve("letsencrypt").resolve(sub); }
+        public Path webroot() { return dir.toAbsolutePath().resolve("webroot"); }
         public String endpoint() { return host + ":" + port; }
 
         public String getHost() { return host; }

@@ -49,6 +49,16 @@ public class SandboxConfiguration {
         return new SandboxDatabases(environments);
     }
 
+    /** The TLS edges (pebble, certbot, nginx) of {@code opsflow.certificates.environments}, see {@link SandboxEdge}. */
+    @Bean
+    public SandboxEdge sandboxEdge(Environment springEnv, SandboxFleet fleet, CommandRunner runner) {
+        var binder = org.springframework.boot.context.properties.bind.Binder.get(springEnv);
+        return new SandboxEdge(binder.bind("opsflow.sandbox.edge", SandboxEdge.Settings.class)
+                .orElseGet(SandboxEdge.Settings::new), binder.bind("opsflow.certificates.environments",
+                org.springframework.boot.context.properties.bind.Bindable.mapOf(String.class,
+                        SandboxEdge.EdgeSpec.class)).orElseGet(java.util.Map::of), fleet, runner);
+    }
+
     /** {@code opsflow.sandbox.dir}, else {@code ${opsflow.var-dir:var}/sandbox}. */
     static Path sandboxDir(SandboxProperties props, Environment springEnv) {
         if (props.getDir() != null) {
