@@ -20,11 +20,8 @@ import io.opsflow.step.exec.StepLogs;
  */
 @Component("certificatesInspect")
 class CertificatesInspectDelegate extends CertificatesStep {
-    private final CertificatesProperties props;
-
     CertificatesInspectDelegate(CertificateOperations ops, StepLogs logs, CertificatesProperties props) {
-        super(ops, logs);
-        this.props = props;
+        super(ops, logs, props);
     }
 
     @Override

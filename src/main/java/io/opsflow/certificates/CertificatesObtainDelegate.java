@@ -9,8 +9,8 @@ import io.opsflow.step.exec.StepLogs;
 /** Task_ObtainCertificate: certbot issues a new certificate for {@code wantedDomains}; nothing is served yet. */
 @Component("certificatesObtain")
 class CertificatesObtainDelegate extends CertificatesStep {
-    CertificatesObtainDelegate(CertificateOperations ops, StepLogs logs) {
-        super(ops, logs);
+    CertificatesObtainDelegate(CertificateOperations ops, StepLogs logs, CertificatesProperties props) {
+        super(ops, logs, props);
     }
 
     @Override

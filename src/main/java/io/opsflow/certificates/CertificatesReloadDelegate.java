@@ -9,8 +9,8 @@ import io.opsflow.step.exec.StepLogs;
 /** Task_ReloadNginx: {@code nginx -t}, then a graceful reload; a failing test stops before the reload. */
 @Component("certificatesReload")
 class CertificatesReloadDelegate extends CertificatesStep {
-    CertificatesReloadDelegate(CertificateOperations ops, StepLogs logs) {
-        super(ops, logs);
+    CertificatesReloadDelegate(CertificateOperations ops, StepLogs logs, CertificatesProperties props) {
+        super(ops, logs, props);
     }
 
     @Override

@@ -17,11 +17,8 @@ import io.opsflow.step.exec.StepLogs;
  */
 @Component("certificatesVerify")
 class CertificatesVerifyDelegate extends CertificatesStep {
-    private final CertificatesProperties props;
-
     CertificatesVerifyDelegate(CertificateOperations ops, StepLogs logs, CertificatesProperties props) {
-        super(ops, logs);
-        this.props = props;
+        super(ops, logs, props);
     }
 
     @Override

@@ -11,6 +11,8 @@ import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Profile;
 import org.springframework.core.env.Environment;
 
+import io.opsflow.certificates.CertificateOperations;
+import io.opsflow.certificates.CertificatesProperties;
 import io.opsflow.platform.environments.Environments;
 import io.opsflow.step.exec.CommandRunner;
 import io.opsflow.step.ssh.WorkerScripts;
@@ -51,12 +53,11 @@ public class SandboxConfiguration {
 
     /** The TLS edges (pebble, certbot, nginx) of {@code opsflow.certificates.environments}, see {@link SandboxEdge}. */
     @Bean
-    public SandboxEdge sandboxEdge(Environment springEnv, SandboxFleet fleet, CommandRunner runner) {
-        var binder = org.springframework.boot.context.properties.bind.Binder.get(springEnv);
-        return new SandboxEdge(binder.bind("opsflow.sandbox.edge", SandboxEdge.Settings.class)
-                .orElseGet(SandboxEdge.Settings::new), binder.bind("opsflow.certificates.environments",
-                org.springframework.boot.context.properties.bind.Bindable.mapOf(String.class,
-                        SandboxEdge.EdgeSpec.class)).orElseGet(java.util.Map::of), fleet, runner);
+    public SandboxEdge sandboxEdge(Environment springEnv, CertificatesProperties edges,
+                                   CertificateOperations certificates, SandboxFleet fleet, CommandRunner runner) {
+        return new SandboxEdge(org.springframework.boot.context.properties.bind.Binder.get(springEnv)
+                .bind("opsflow.sandbox.edge", SandboxEdge.Settings.class).orElseGet(SandboxEdge.Settings::new),
+                edges, certificates, fleet, runner);
     }
 
     /** {@code opsflow.sandbox.dir}, else {@code ${opsflow.var-dir:var}/sandbox}. */

@@ -13,7 +13,6 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
+import io.opsflow.certificates.CertificateOperations;
+import io.opsflow.certificates.CertificatesProperties;
 import io.opsflow.step.exec.CommandResult;
 import io.opsflow.step.exec.CommandRunner;
 import io.opsflow.step.exec.CommandSpec;
@@ -32,10 +33,10 @@ import io.opsflow.step.exec.StepLogs;
 
 /**
  * The sandbox's TLS edges, as seed 001's servers have them, all on loopback: one local ACME server (Let's Encrypt's
- * test server {@code pebble}, Debian package, challenges always valid) and per environment configured in
+ * test server {@code pebble}, Debian package, challenges always valid, no deliberately rejected nonces) and per environment configured in
  * {@code opsflow.certificates.environments.<env>} a real Nginx terminating TLS in front of the environment's load
  * balancer, with a certificate that real {@code certbot} obtains from pebble at startup. The sandbox reads that
- * configuration (it builds the edges the certificates runbook looks after); it adds only
+ * configuration ({@link CertificatesProperties}: it builds the edges the certificates runbook looks after); it adds only
  * {@code opsflow.sandbox.edge.*}: whether to build them and the lifetime pebble gives certificates.
  * <p>
  * Layout per edge ({@code dir}): {@code nginx/} (prefix: nginx.conf, nginx.pid, logs/, tmp/),
@@ -59,46 +60,20 @@ public class SandboxEdge implements SmartLifecycle {
         public void setCertificateLifetime(Duration v) { this.certificateLifetime = v; }
     }
 
-    /** The part of {@code opsflow.certificates.environments.<env>} the sandbox builds from. */
-    public static class EdgeSpec {
-        private String host = "127.0.0.1";
-        private int port;
-        private String certName = "edge";
-        private List<String> domains = new ArrayList<>();
-        private Path dir;
-        private String acmeServer;
-        private Path acmeCaBundle;
-        private Path trustBundle;
-
-        public String getHost() { return host; }
-        public void setHost(String v) { this.host = v; }
-        public int getPort() { return port; }
-        public void setPort(int v) { this.port = v; }
-        public String getCertName() { return certName; }
-        public void setCertName(String v) { this.certName = v; }
-        public List<String> getDomains() { return domains; }
-        public void setDomains(List<String> v) { this.domains = v; }
-        public Path getDir() { return dir; }
-        public void setDir(Path v) { this.dir = v; }
-        public String getAcmeServer() { return acmeServer; }
-        public void setAcmeServer(String v) { this.acmeServer = v; }
-        public Path getAcmeCaBundle() { return acmeCaBundle; }
-        public void setAcmeCaBundle(Path v) { this.acmeCaBundle = v; }
-        public Path getTrustBundle() { return trustBundle; }
-        public void setTrustBundle(Path v) { this.trustBundle = v; }
-    }
-
     private final Settings settings;
-    private final Map<String, EdgeSpec> edges;
+    private final Map<String, CertificatesProperties.Edge> edges;
     private final SandboxFleet fleet;
+    private final CertificateOperations certificates;
     private final CommandRunner runner;
     private Process pebble;
     private volatile boolean running;
     private volatile String problem = "not started";
 
-    public SandboxEdge(Settings settings, Map<String, EdgeSpec> edges, SandboxFleet fleet, CommandRunner runner) {
+    public SandboxEdge(Settings settings, CertificatesProperties edges, CertificateOperations certificates,
+                       SandboxFleet fleet, CommandRunner runner) {
         this.settings = settings;
-        this.edges = new LinkedHashMap<>(edges);
+        this.edges = new LinkedHashMap<>(edges.getEnvironments());
+        this.certificates = certificates;
         this.fleet = fleet;
         this.runner = runner;
     }
@@ -124,9 +99,9 @@ public class SandboxEdge implements SmartLifecycle {
         }
         long t0 = System.nanoTime();
         try {
-            EdgeSpec first = edges.values().iterator().next();
+            CertificatesProperties.Edge first = edges.values().iterator().next();
             startPebble(first);
-            for (Map.Entry<String, EdgeSpec> e : edges.entrySet()) {
+            for (Map.Entry<String, CertificatesProperties.Edge> e : edges.entrySet()) {
                 startEdge(e.getKey(), e.getValue());
             }
             problem = null;
@@ -140,7 +115,7 @@ public class SandboxEdge implements SmartLifecycle {
         }
     }
 
-    private void startPebble(EdgeSpec spec) throws IOException {
+    private void startPebble(CertificatesProperties.Edge spec) throws IOException {
         URI acme = URI.create(spec.getAcmeServer());
         int port = acme.getPort();
         Path dir = spec.getAcmeCaBundle().toAbsolutePath().getParent();
@@ -164,6 +139,9 @@ public class SandboxEdge implements SmartLifecycle {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("pebble.log").toFile());
         pb.environment().put("PEBBLE_VA_ALWAYS_VALID", "1");
         pb.environment().put("PEBBLE_VA_NOSLEEP", "1");
+        // pebble rejects 5 % of good nonces by default to exercise clients' retries; certbot 2.1 does not retry an
+        // account registration, and a sandbox that fails one start in twenty helps nobody
+        pb.environment().put("PEBBLE_WFE_NONCEREJECT", "0");
         pebble = pb.start();
         HttpClient http = HttpClient.newBuilder().sslContext(trusting(spec.getAcmeCaBundle()))
                 .connectTimeout(Duration.ofSeconds(2)).build();
@@ -191,33 +169,30 @@ public class SandboxEdge implements SmartLifecycle {
                 throw new IllegalStateException(e);
             }
         }
-        for (EdgeSpec e : edges.values()) {
+        for (CertificatesProperties.Edge e : edges.values()) {
             Files.createDirectories(e.getTrustBundle().toAbsolutePath().getParent());
             Files.writeString(e.getTrustBundle(), root);
         }
     }
 
-    private void startEdge(String env, EdgeSpec e) throws IOException {
-        Path prefix = e.getDir().resolve("nginx").toAbsolutePath();
+    private void startEdge(String env, CertificatesProperties.Edge e) throws IOException {
+        Path prefix = e.nginxPrefix();
         for (String sub : List.of("logs", "tmp")) {
             Files.createDirectories(prefix.resolve(sub));
         }
-        Files.createDirectories(e.getDir().resolve("webroot"));
+        Files.createDirectories(e.webroot());
         quitNginx(prefix);
-        List<String> certbot = new ArrayList<>(List.of("certbot", "certonly", "--non-interactive", "--agree-tos",
-                "--register-unsafely-without-email", "--server", e.getAcmeServer(),
-                "--config-dir", e.getDir().resolve("letsencrypt/config").toString(),
-                "--work-dir", e.getDir().resolve("letsencrypt/work").toString(),
-                "--logs-dir", e.getDir().resolve("letsencrypt/logs").toString(),
-                "--webroot", "--webroot-path", e.getDir().resolve("webroot").toString(),
-                "--cert-name", e.getCertName(), "--force-renewal"));
-        e.getDomains().forEach(d -> certbot.addAll(List.of("--domain", d)));
-        // pebble made new roots: the certificate of an earlier start no longer chains, so every start issues one
-        run(CommandSpec.of(certbot).env("REQUESTS_CA_BUNDLE", e.getAcmeCaBundle().toAbsolutePath().toString())
-                .timeout(Duration.ofMinutes(2)).build(), "certbot for " + env);
-        Path live = e.getDir().resolve("letsencrypt/config/live").resolve(e.getCertName()).toAbsolutePath();
+        // pebble made new roots: the certificate of an earlier start no longer chains, so every start issues one,
+        // with the runbook's own certbot call
+        StepLogs.MemoryStepLog log = StepLogs.memory();
+        try {
+            certificates.obtain(env, e.getDomains(), log);
+        } catch (RuntimeException ex) {
+            throw new IllegalStateException(ex.getMessage() + "; " + log.tail(), ex);
+        }
+        Path live = e.letsencrypt("config").resolve("live").resolve(e.getCertName());
         int upstream = fleet.loadBalancer(env).port();
-        Files.writeString(prefix.resolve("nginx.conf"), """
+        Files.writeString(e.nginxConfig(), """
                 # sandbox TLS edge of %1$s, written by SandboxEdge at every start
                 worker_processes 1;
                 pid %2$s/nginx.pid;
@@ -245,8 +220,8 @@ public class SandboxEdge implements SmartLifecycle {
                   }
                 }
                 """.formatted(env, prefix, e.getHost(), e.getPort(), String.join(" ", e.getDomains()), live,
-                e.getDir().resolve("webroot").toAbsolutePath(), upstream));
-        run(CommandSpec.of("nginx", "-p", prefix + "/", "-c", prefix.resolve("nginx.conf").toString(), "-e",
+                e.webroot(), upstream));
+        run(CommandSpec.of("nginx", "-p", prefix + "/", "-c", e.nginxConfig().toString(), "-e",
                 prefix.resolve("logs/error.log").toString()).timeout(Duration.ofSeconds(30)).build(), "nginx " + env);
     }
 
@@ -284,10 +259,8 @@ public class SandboxEdge implements SmartLifecycle {
     }
 
     private void stopAll() {
-        for (EdgeSpec e : edges.values()) {
-            if (e.getDir() != null) {
-                quitNginx(e.getDir().resolve("nginx").toAbsolutePath());
-            }
+        for (CertificatesProperties.Edge e : edges.values()) {
+            quitNginx(e.nginxPrefix());
         }
         if (pebble != null) {
             pebble.destroy();

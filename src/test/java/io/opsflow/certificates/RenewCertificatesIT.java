@@ -55,6 +55,8 @@ class RenewCertificatesIT {
     CertificatesProperties props;
     @Autowired
     SandboxEdge edge;
+    @Autowired
+    io.opsflow.step.exec.StepLogs stepLogs;
 
     @BeforeEach
     void realTools() {
@@ -119,6 +121,57 @@ class RenewCertificatesIT {
         assertThat(after.names()).containsAll(staging.getDomains());
         assertThat(serialsSeen).as("the loop saw the old certificate, then the new one")
                 .contains(before.serial(), after.serial());
+    }
+
+    /**
+     * A broken Nginx configuration: certbot has issued (the new files are on disk), {@code nginx -t} refuses, nothing
+     * is reloaded and the edge keeps serving the old certificate; the run stops at the reload with the reason in its
+     * step log. (The run is deleted afterwards: its retries are the engine's, see the process test.)
+     */
+    @Test
+    void aBrokenNginxConfigStopsBeforeTheReloadAndTheOldCertificateKeepsServing() throws Exception {
+        CertificatesProperties.Edge staging = props.edge("staging");
+        String domain = staging.getDomains().get(0);
+        String before = served(staging, domain).serial();
+        java.nio.file.Path conf = staging.nginxConfig();
+        String original = java.nio.file.Files.readString(conf);
+        java.nio.file.Files.writeString(conf, original + "\nthis_is_not_an_nginx_directive on;\n");
+        String pi = null;
+        try {
+            RestClient.Response started = RestClient.as(port, "operator").post(
+                    "/engine-rest/process-definition/key/renew-certificates/start",
+                    RestClient.variables("environment", "staging", "force", true, "reason", "broken config IT"));
+            assertThat(started.status()).as(started.body()).isEqualTo(200);
+            String run = started.json().get("id").asText();
+            pi = run;
+            SandboxApp.await(() -> stepLogs(run).contains("test failed"), Duration.ofMinutes(2),
+                    "nginx -t to refuse the broken configuration");
+            assertThat(stepLogs(run)).contains("unknown directive \"this_is_not_an_nginx_directive\"")
+                    .doesNotContain("-s reload");
+            assertThat(engine.getHistoryService().createHistoricActivityInstanceQuery().processInstanceId(run)
+                    .activityId("Task_ObtainCertificate").finished().count()).as("certbot issued").isEqualTo(1);
+            assertThat(engine.getRuntimeService().getActiveActivityIds(run)).containsExactly("Task_ReloadNginx");
+            assertThat(get(trusting(staging), staging, domain, "/version")).as("the old certificate keeps serving")
+                    .isEqualTo(before);
+        } finally {
+            java.nio.file.Files.writeString(conf, original);
+            if (pi != null) {
+                engine.getRuntimeService().deleteProcessInstance(pi, "certificates IT: broken config checked");
+            }
+        }
+    }
+
+    /** Every step log of the run, concatenated. */
+    private String stepLogs(String pi) {
+        StringBuilder all = new StringBuilder();
+        for (java.nio.file.Path p : stepLogs.list(pi)) {
+            try {
+                all.append(java.nio.file.Files.readString(p)).append('\n');
+            } catch (java.io.IOException e) {
+                // written right now; read again on the next poll
+            }
+        }
+        return all.toString();
     }
 
     @Test

@@ -92,8 +92,8 @@ class RenewCertificatesProcessTest {
         BpmnAwareTests.init(engine);
         StepLogs logs = new StepLogs(logDir.toString());
         Mocks.register("certificatesInspect", new CertificatesInspectDelegate(ops, logs, PROPS));
-        Mocks.register("certificatesObtain", new CertificatesObtainDelegate(ops, logs));
-        Mocks.register("certificatesReload", new CertificatesReloadDelegate(ops, logs));
+        Mocks.register("certificatesObtain", new CertificatesObtainDelegate(ops, logs, PROPS));
+        Mocks.register("certificatesReload", new CertificatesReloadDelegate(ops, logs, PROPS));
         Mocks.register("certificatesVerify", new CertificatesVerifyDelegate(ops, logs, PROPS));
         Mocks.register("certificatesRemindApprovers", new CertificatesRemindApproversDelegate());
         when(ops.edge("staging")).thenReturn(new CertificateOperations.Edge("staging", "127.0.0.1:18443",
