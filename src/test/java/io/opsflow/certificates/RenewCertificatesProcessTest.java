@@ -348,6 +348,33 @@ class RenewCertificatesProcessTest {
     }
 
     @Test
+    void aForcedProductionReissueCannotBeStartedPastItsApproval() {
+        Map<String, Object> forced = Map.of("environment", "production", "force", true, "reason", "drill");
+        engine.getIdentityService().setAuthentication("mallory", List.of("operators"));
+        try {
+            assertThatThrownBy(() -> engine.getRuntimeService().createProcessInstanceByKey(
+                    RenewCertificatesRunbook.PROCESS_KEY).setVariables(forced)
+                    .startBeforeActivity("Task_ObtainCertificate").execute())
+                    .isInstanceOf(io.opsflow.platform.approval.RunPathForbiddenException.class);
+        } finally {
+            engine.getIdentityService().clearAuthentication();
+        }
+        engine.getIdentityService().setAuthentication("admin", List.of("camunda-admin"));
+        ProcessInstance pi;
+        try {
+            pi = engine.getRuntimeService().createProcessInstanceByKey(RenewCertificatesRunbook.PROCESS_KEY)
+                    .setVariables(forced).startBeforeActivity("Task_ObtainCertificate").execute();
+        } finally {
+            engine.getIdentityService().clearAuthentication();
+        }
+        Incident incident = runUntilIncident(pi);
+        assertThat(incident.getActivityId()).isEqualTo("Task_ObtainCertificate");
+        assertThat(incident.getIncidentMessage()).contains("Refused to run step 'Task_ObtainCertificate'");
+        verify(ops, never()).obtain(anyString(), any(), any());
+        verify(ops, never()).reload(anyString(), any());
+    }
+
+    @Test
     void oneCertificateRunPerEnvironmentAtATime() {
         serves("production", cert("mm01", Duration.ofDays(80), List.of("opsflow.test")), null);
         ProcessInstance first = start("environment", "production", "force", true, "reason", "drill");
