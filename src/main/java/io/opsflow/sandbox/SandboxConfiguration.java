@@ -11,6 +11,8 @@ import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Profile;
 import org.springframework.core.env.Environment;
 
+import io.opsflow.certificates.CertificateOperations;
+import io.opsflow.certificates.CertificatesProperties;
 import io.opsflow.environments.Environments;
 import io.opsflow.step.exec.CommandRunner;
 import io.opsflow.step.ssh.WorkerScripts;
@@ -47,6 +49,15 @@ public class SandboxConfiguration {
     @Bean
     public SandboxDatabases sandboxDatabases(Environments environments) {
         return new SandboxDatabases(environments);
+    }
+
+    /** The TLS edges (pebble, certbot, nginx) of {@code opsflow.certificates.environments}, see {@link SandboxEdge}. */
+    @Bean
+    public SandboxEdge sandboxEdge(Environment springEnv, CertificatesProperties edges,
+                                   CertificateOperations certificates, SandboxFleet fleet, CommandRunner runner) {
+        return new SandboxEdge(org.springframework.boot.context.properties.bind.Binder.get(springEnv)
+                .bind("opsflow.sandbox.edge", SandboxEdge.Settings.class).orElseGet(SandboxEdge.Settings::new),
+                edges, certificates, fleet, runner);
     }
 
     /** {@code opsflow.sandbox.dir}, else {@code ${opsflow.var-dir:var}/sandbox}. */

@@ -37,6 +37,9 @@ public final class SandboxApp {
      */
     private static final int PORT_RANGE_START = 10000 + 100 * ThreadLocalRandom.current().nextInt(0, 120);
 
+    /** pebble (4 ports from here) and the sandbox TLS edges (+10, +11): below the ephemeral range, clear of 25672. */
+    private static final int EDGE_PORTS = 24000 + 100 * ThreadLocalRandom.current().nextInt(0, 15);
+
     static {
         try {
             VAR_DIR = Files.createTempDirectory("opsflow-sandbox-it-");
@@ -68,6 +71,11 @@ public final class SandboxApp {
                     "opsflow.var-dir=" + VAR_DIR,
                     "opsflow.sandbox.enabled=true",
                     "opsflow.sandbox.port-range-start=" + PORT_RANGE_START,
+                    // TLS edges (renew-certificates): own ports per JVM, short-lived certificates (below 30 days)
+                    "opsflow.sandbox.edge.acme-port=" + EDGE_PORTS,
+                    "opsflow.sandbox.edge.staging-port=" + (EDGE_PORTS + 10),
+                    "opsflow.sandbox.edge.production-port=" + (EDGE_PORTS + 11),
+                    "opsflow.sandbox.edge.certificate-lifetime=PT2H",
                     "camunda.bpm.job-execution.wait-time-in-millis=200",
                     "opsflow.release.start-health-timeout=PT5S",
                     "camunda.bpm.job-execution.max-wait=1000",

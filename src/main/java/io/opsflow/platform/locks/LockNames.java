@@ -55,6 +55,11 @@ public final class LockNames {
         return "restore-scratch:" + environment + "/" + target;
     }
 
+    /** The TLS certificates of one environment's edge. */
+    public static String certificates(String environment) {
+        return "certificates:" + environment;
+    }
+
     /** Schema migrations of one application's database in one environment. */
     public static String migration(String environment, String application) {
         return "migrate:" + environment + "/" + application;
