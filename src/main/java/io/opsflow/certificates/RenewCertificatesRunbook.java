@@ -11,6 +11,7 @@ import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.InputSpec;
 import io.opsflow.platform.locks.LockNames;
 import io.opsflow.platform.runbook.Runbook;
+import io.opsflow.platform.tools.Tool;
 
 /**
  * Inputs of renew-certificates: the environment whose TLS edge to check, optionally the domains its certificate must
@@ -41,6 +42,12 @@ public class RenewCertificatesRunbook extends Runbook {
                         .maxLength(1000).optional(),
                 InputSpec.bool("force").defaultValue(false),
                 InputSpec.text("reason").maxLength(500).optional());
+    }
+
+    /** The edge is on this host: certbot obtains, nginx serves. */
+    @Override
+    public List<Tool> tools() {
+        return List.of(Tool.CERTBOT, Tool.NGINX);
     }
 
     /** What the approver of a forced re-issue signs besides the inputs. */

@@ -18,6 +18,8 @@ import io.opsflow.environments.Environment;
 import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.InputSpec;
 import io.opsflow.platform.runbook.Runbook;
+import io.opsflow.platform.tools.Tool;
+import io.opsflow.step.ansible.AnsibleProperties;
 import io.opsflow.platform.runbook.RunbookDefinition;
 import io.opsflow.step.terraform.TerraformStep;
 
@@ -33,17 +35,34 @@ public class ProvisionInfrastructureRunbook extends Runbook {
 
     private final Function<String, Path> rootResolver;
     private final ProvisionProperties props;
+    private final List<Tool> tools;
 
     @Autowired
-    public ProvisionInfrastructureRunbook(TerraformStep terraform, ProvisionProperties props) {
-        this(terraform::resolveRoot, props);
+    public ProvisionInfrastructureRunbook(TerraformStep terraform, AnsibleProperties ansible,
+                                          ProvisionProperties props) {
+        this(terraform::resolveRoot, props, List.of(
+                new Tool("terraform", terraform.properties().binaryCandidates(), "terraform or OpenTofu from its"
+                        + " vendor (no Debian package): put it on PATH, or set opsflow.terraform.binary"),
+                new Tool("ansible-playbook", List.of(ansible.getBinary()), Tool.ANSIBLE_PLAYBOOK.install())));
     }
 
-    /** For tests: resolves an environment's configured terraform-root to a directory. */
+    /** For tests: resolves an environment's configured terraform-root to a directory; no tools checked. */
     public ProvisionInfrastructureRunbook(Function<String, Path> rootResolver, ProvisionProperties props) {
+        this(rootResolver, props, List.of());
+    }
+
+    private ProvisionInfrastructureRunbook(Function<String, Path> rootResolver, ProvisionProperties props,
+                                           List<Tool> tools) {
         super(PROCESS_KEY);
         this.rootResolver = rootResolver;
         this.props = props;
+        this.tools = tools;
+    }
+
+    /** terraform (or tofu) for plan and apply, ansible-playbook to configure new hosts. */
+    @Override
+    public List<Tool> tools() {
+        return tools;
     }
 
     @Override

@@ -10,6 +10,8 @@ import io.opsflow.environments.Environments;
 import io.opsflow.platform.runbook.InputSpec;
 import io.opsflow.platform.locks.LockNames;
 import io.opsflow.platform.runbook.Runbook;
+import io.opsflow.platform.tools.Tool;
+import io.opsflow.step.ansible.AnsibleProperties;
 import io.opsflow.platform.runbook.RunbookDefinition;
 
 /**
@@ -19,9 +21,27 @@ import io.opsflow.platform.runbook.RunbookDefinition;
 @Component
 public class DeployApplicationRunbook extends Runbook {
     public static final String KEY = "deploy-application";
+    private final Tool ansiblePlaybook;
 
+    /** For process tests: ansible-playbook from PATH. */
     public DeployApplicationRunbook() {
+        this("ansible-playbook");
+    }
+
+    @org.springframework.beans.factory.annotation.Autowired
+    public DeployApplicationRunbook(AnsibleProperties ansible) {
+        this(ansible.getBinary());
+    }
+
+    private DeployApplicationRunbook(String ansibleBinary) {
         super(KEY);
+        this.ansiblePlaybook = new Tool("ansible-playbook", List.of(ansibleBinary), Tool.ANSIBLE_PLAYBOOK.install());
+    }
+
+    /** The deploy playbook and configure-host.yml run through ansible-playbook on this host. */
+    @Override
+    public List<Tool> tools() {
+        return List.of(ansiblePlaybook);
     }
 
     @Override

@@ -53,6 +53,7 @@ class PlatformIT {
         r.add("opsflow.environments.lab.hosts[0].address", () -> "127.0.0.1");
         r.add("opsflow.environments.lab.hosts[0].ssh-port", () -> "1");
         r.add("opsflow.environments.lab.terraform-root", () -> var.resolve("terraform/lab").toString());
+        r.add("opsflow.ansible.binary", () -> var.resolve("no-ansible/ansible-playbook").toString());
     }
 
     @LocalServerPort
@@ -63,6 +64,8 @@ class PlatformIT {
     TaskService tasks;
     @Autowired
     BackupCatalog catalog;
+    @Autowired
+    io.opsflow.platform.tools.ToolsHealthIndicator toolsHealth;
 
     @Test
     void restApiDemandsCredentials() {
@@ -330,6 +333,38 @@ class PlatformIT {
         assertThat(r.json().get("errors").get(0).asText()).isEqualTo("environment: the Terraform root of lab is not"
                 + " a directory (opsflow.environments.lab.terraform-root; the server log names the directory)");
         assertNoServerPath(r);
+    }
+
+    @Test
+    void aRunbookWhoseToolIsMissingIsRefusedAtStartNamingTheToolAndItsInstallLine() {
+        // this test's engine looks for ansible-playbook where there is none (opsflow.ansible.binary below)
+        long before = runtime.createProcessInstanceQuery().processDefinitionKey("deploy-application").count();
+        RestClient.Response r = RestClient.as(port, "operator").post(
+                "/engine-rest/process-definition/key/deploy-application/start",
+                RestClient.variables("environment", "staging", "application", "webapp", "version", "1.0.0"));
+        assertThat(r.status()).as(r.body()).isEqualTo(409);
+        assertThat(r.json().get("type").asText()).isEqualTo("ToolMissing");
+        assertThat(r.json().get("tool").asText()).isEqualTo("ansible-playbook");
+        assertThat(r.json().get("install").asText()).isEqualTo("apt-get install -y ansible-core");
+        assertThat(r.json().get("message").asText()).contains("deploy-application").contains("ansible-playbook");
+        assertThat(runtime.createProcessInstanceQuery().processDefinitionKey("deploy-application").count())
+                .as("nothing started").isEqualTo(before);
+
+        // invalid input is still a 400 first: the caller fixes what they sent before anyone installs anything
+        RestClient.Response invalid = RestClient.as(port, "operator").post(
+                "/engine-rest/process-definition/key/deploy-application/start",
+                RestClient.variables("environment", "staging", "application", "webapp", "version", "not a version"));
+        assertThat(invalid.status()).as(invalid.body()).isEqualTo(400);
+
+        // actuator health lists every tool the runbooks run here, present or not
+        org.springframework.boot.actuate.health.Health tools = toolsHealth.health();
+        assertThat(tools.getStatus().getCode()).isEqualTo("UP");
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> ansible = (java.util.Map<String, Object>) tools.getDetails()
+                .get("ansible-playbook");
+        assertThat(ansible).containsEntry("present", false).containsEntry("install", "apt-get install -y ansible-core");
+        assertThat(ansible.get("runbooks").toString()).contains("deploy-application")
+                .contains("provision-infrastructure");
     }
 
     @Test

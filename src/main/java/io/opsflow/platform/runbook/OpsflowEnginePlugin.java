@@ -29,6 +29,7 @@ import io.opsflow.platform.approval.FourEyesGuard;
 import io.opsflow.platform.approval.RefusalsFailAtOnce;
 import io.opsflow.environments.Environments;
 import io.opsflow.platform.locks.RunbookLocks;
+import io.opsflow.platform.tools.Tools;
 import io.opsflow.step.lease.JobLease;
 
 /**
@@ -48,15 +49,21 @@ public class OpsflowEnginePlugin extends AbstractProcessEnginePlugin {
     @org.springframework.beans.factory.annotation.Autowired
     public OpsflowEnginePlugin(ObjectProvider<RunbookRegistry> registry, ObjectProvider<Environments> environments,
                                ObjectProvider<RunbookLocks> locks, ObjectProvider<JobLease> leases,
-                               ObjectProvider<ApprovalRecords> records) {
+                               ObjectProvider<ApprovalRecords> records, ObjectProvider<Tools> tools) {
         this(registry::getObject, environments::getObject, locks::getObject, leases::getIfAvailable,
-                records::getObject);
+                records::getObject, tools::getIfAvailable);
     }
 
-    /** For engines built outside Spring (process tests). */
+    /** For engines built outside Spring (process tests): no check of the host's tools (the steps are mocked). */
     public OpsflowEnginePlugin(Supplier<RunbookRegistry> registry, Supplier<Environments> environments,
                                Supplier<RunbookLocks> locks, Supplier<JobLease> leases,
                                Supplier<ApprovalRecords> records) {
+        this(registry, environments, locks, leases, records, () -> null);
+    }
+
+    public OpsflowEnginePlugin(Supplier<RunbookRegistry> registry, Supplier<Environments> environments,
+                               Supplier<RunbookLocks> locks, Supplier<JobLease> leases,
+                               Supplier<ApprovalRecords> records, Supplier<Tools> tools) {
         Approvals[] rules = new Approvals[1];
         this.approvals = () -> {
             if (rules[0] == null) {
@@ -66,7 +73,7 @@ public class OpsflowEnginePlugin extends AbstractProcessEnginePlugin {
         };
         this.fourEyes = new FourEyesGuard(approvals);
         this.actionGuard = new ActionGuard(approvals);
-        this.startListener = new RunbookStartListener(registry, environments, locks, approvals);
+        this.startListener = new RunbookStartListener(registry, environments, locks, approvals, tools);
         this.endListener = new RunbookEndListener(locks);
         this.leaseListener = execution -> {
             JobLease lease = leases.get();

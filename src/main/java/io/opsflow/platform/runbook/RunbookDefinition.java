@@ -59,6 +59,14 @@ public interface RunbookDefinition {
     }
 
     /**
+     * The tools this runbook runs on the opsflow host itself (not on managed hosts): a start on a host without one is
+     * refused with 409 naming it and its install line, and actuator health lists them (component {@code tools}).
+     */
+    default List<io.opsflow.platform.tools.Tool> tools() {
+        return List.of();
+    }
+
+    /**
      * Inputs this runbook no longer takes, name → what to do instead: a start that passes one is refused (400) with
      * that hint instead of the generic "not an input" message.
      */

@@ -15,6 +15,7 @@ import io.opsflow.platform.approval.Approvals;
 import io.opsflow.environments.Environment;
 import io.opsflow.environments.Environments;
 import io.opsflow.platform.locks.RunbookLocks;
+import io.opsflow.platform.tools.Tools;
 
 /**
  * Runs first, on every start of every runbook (REST, form, message, timer, restart, start instructions), inside the
@@ -22,7 +23,8 @@ import io.opsflow.platform.locks.RunbookLocks;
  * variables (400 naming them: approvals, plans, evidence and {@code initiator} are never inputs), validates the
  * inputs, sets defaults, sets {@code initiator} from the authenticated user (or a named system principal), records
  * the run (initiator, whether it needs an approval) in opsflow's own table, sets the environment's approval policy
- * as variables, and takes the runbook's named lock. Throwing here rolls the whole start back: no instance in runtime
+ * as variables, refuses a runbook whose tools are not installed on this host (409), and takes the runbook's named
+ * lock. Throwing here rolls the whole start back: no instance in runtime
  * or history.
  */
 public class RunbookStartListener implements ExecutionListener {
@@ -30,13 +32,15 @@ public class RunbookStartListener implements ExecutionListener {
     private final Supplier<Environments> environments;
     private final Supplier<RunbookLocks> locks;
     private final Supplier<Approvals> approvals;
+    private final Supplier<Tools> tools;
 
     public RunbookStartListener(Supplier<RunbookRegistry> registry, Supplier<Environments> environments,
-                                Supplier<RunbookLocks> locks, Supplier<Approvals> approvals) {
+                                Supplier<RunbookLocks> locks, Supplier<Approvals> approvals, Supplier<Tools> tools) {
         this.registry = registry;
         this.environments = environments;
         this.locks = locks;
         this.approvals = approvals;
+        this.tools = tools;
     }
 
     @Override
@@ -58,6 +62,10 @@ public class RunbookStartListener implements ExecutionListener {
             }
             Map<String, Object> values = RunbookInputValidator.validate(def.get(), execution.getVariables(), envs,
                     instance.getActivity() == null ? null : instance.getActivity().getId());
+            Tools host = tools.get();
+            if (host != null) {
+                host.require(key, def.get().tools()); // valid input, missing tool: 409 naming it and its install line
+            }
             values.forEach(execution::setVariable);
         }
         execution.setVariable(Approvals.INITIATOR, principal.id());

@@ -28,6 +28,7 @@ import io.opsflow.platform.approval.FourEyesGuard;
 import io.opsflow.platform.approval.RunPathForbiddenException;
 import io.opsflow.platform.locks.RunbookLockedException;
 import io.opsflow.platform.runbook.RunbookInputException;
+import io.opsflow.platform.tools.ToolMissingException;
 
 /**
  * Camunda REST wraps anything thrown while starting an instance as HTTP 500 "Cannot instantiate process definition".
@@ -57,6 +58,12 @@ public final class RunbookRestExceptionMapper {
                 Map<String, Object> body = body("RunbookLockedException", l.getMessage());
                 body.put("lock", l.lockName());
                 body.put("heldBy", l.owner());
+                return Optional.of(json(409, body));
+            }
+            if (t instanceof ToolMissingException m) {
+                Map<String, Object> body = body("ToolMissing", m.getMessage());
+                body.put("tool", m.tool());
+                body.put("install", m.install());
                 return Optional.of(json(409, body));
             }
             if (t instanceof ApprovalRefusedException r) {
@@ -147,6 +154,6 @@ public final class RunbookRestExceptionMapper {
 
     static List<String> handledTypes() {
         return List.of("RunbookInputException", "RunbookLockedException", "FourEyesViolation", "ApprovalRefused",
-                "RunPathForbidden");
+                "RunPathForbidden", "ToolMissing");
     }
 }

@@ -77,6 +77,10 @@ public class TerraformStep {
         this(runner, props, "var");
     }
 
+    public TerraformProperties properties() {
+        return props;
+    }
+
     /**
      * Resolves a configured root: absolute as is; relative first under {@code opsflow.terraform.dir}
      * (e.g. {@code environments/sandbox-staging}), else against the working directory
