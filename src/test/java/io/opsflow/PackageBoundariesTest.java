@@ -21,7 +21,7 @@ import com.tngtech.archunit.lang.ArchRule;
  */
 @AnalyzeClasses(packages = "io.opsflow", importOptions = ImportOption.DoNotIncludeTests.class)
 class PackageBoundariesTest {
-    static final List<String> RUNBOOKS = List.of("release", "backup", "migrate", "scale", "restart", "provision");
+    static final List<String> RUNBOOKS = List.of("release", "backup", "migrate", "scale", "restart", "provision", "logs");
     static final List<String> SHARED = List.of("platform", "step", "fleet", "database");
 
     static String pkg(String name) {
