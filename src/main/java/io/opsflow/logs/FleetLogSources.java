@@ -97,7 +97,13 @@ class FleetLogSources implements LogSources {
                         + body.path("status").asText("?") + ": " + body.path("error").asText(""));
             }
             List<String[]> batch = new ArrayList<>(); // [ns, stored line]
+            int returned = 0; // what Loki answered, before the host and application filters
+            long lastNs = start;
             for (JsonNode stream : body.path("data").path("result")) {
+                for (JsonNode v : stream.path("values")) {
+                    returned++;
+                    lastNs = Math.max(lastNs, Long.parseLong(v.path(0).asText("0")));
+                }
                 JsonNode labels = stream.path("stream");
                 String host = firstText(labels, "host", "hostname", "instance_host");
                 if (host == null || (!hosts.isEmpty() && !hosts.contains(host))) {
@@ -126,10 +132,10 @@ class FleetLogSources implements LogSources {
                 sink.accept(e[1]);
                 lines++;
             }
-            if (batch.size() < props.getLokiLimit()) {
+            if (returned < props.getLokiLimit()) {
                 break;
             }
-            start = Long.parseLong(batch.get(batch.size() - 1)[0]) + 1;
+            start = lastNs + 1;
         }
         log.info("Loki: " + lines + " line(s) for " + environment);
         return new Collected(lines, false, notes);
