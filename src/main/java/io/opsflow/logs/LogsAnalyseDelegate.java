@@ -36,7 +36,7 @@ class LogsAnalyseDelegate extends LogsStep {
 
     @Override
     void run(DelegateExecution execution, LogsVariables v, StepLog log) throws IOException {
-        List<String> hosts = v.hosts().isEmpty() ? environments.get(v.environment()).hostNames() : v.hosts();
+        List<String> hosts = v.hostsIn(environments);
         LogAnalyzer analyzer = new LogAnalyzer(v.from(), v.to(), props.getSlowRequest().toMillis(), v.patterns(),
                 hosts);
         Path lines = reports.lines(v.runId());

@@ -41,7 +41,7 @@ class LogsCollectDelegate extends LogsStep {
 
     @Override
     void run(DelegateExecution execution, LogsVariables v, StepLog log) throws IOException {
-        List<String> hosts = v.hosts().isEmpty() ? environments.get(v.environment()).hostNames() : v.hosts();
+        List<String> hosts = v.hostsIn(environments);
         Path target = reports.lines(v.runId());
         Files.createDirectories(target.getParent());
         Path tmp = Files.createTempFile(target.getParent(), ".lines", ".tmp");

@@ -48,6 +48,12 @@ final class LogsVariables {
                 : execution.getVariable("hosts"))));
     }
 
+    /** The hosts asked for, or all of the environment's. */
+    List<String> hostsIn(io.opsflow.platform.environments.Environments environments) {
+        List<String> asked = hosts();
+        return asked.isEmpty() ? environments.get(environment()).hostNames() : asked;
+    }
+
     Instant from() {
         return Instant.parse(require(WINDOW_FROM));
     }

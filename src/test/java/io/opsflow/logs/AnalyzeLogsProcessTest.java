@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 import org.camunda.bpm.engine.ProcessEngine;
-import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.test.Deployment;
 import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
@@ -86,15 +85,7 @@ class AnalyzeLogsProcessTest {
     }
 
     void runJobs(ProcessInstance pi) {
-        for (int guard = 0; guard < 50; guard++) {
-            List<Job> jobs = engine.getManagementService().createJobQuery().processInstanceId(pi.getId())
-                    .executable().list();
-            if (jobs.isEmpty()) {
-                return;
-            }
-            engine.getManagementService().executeJob(jobs.get(0).getId());
-        }
-        throw new AssertionError("jobs did not settle");
+        TestEngines.runJobs(engine, pi.getId());
     }
 
     Object var(ProcessInstance pi, String name) {
