@@ -248,7 +248,9 @@ public final class FleetScope {
     public CollectedLogs collectLogs(String host, String app, java.time.Instant since, java.time.Instant until,
                                      List<String> lbLogs, long maxBytes, java.util.function.Consumer<String> sink) {
         HostConfig h = env.requireHost(host);
-        String output = "~/.opsflow/logs/collect-" + java.util.UUID.randomUUID() + ".tsv.gz";
+        // relative to the login's home for SFTP, "~/..." for the script (which expands it)
+        String relative = ".opsflow/logs/collect-" + java.util.UUID.randomUUID() + ".tsv.gz";
+        String output = "~/" + relative;
         List<String> args = new ArrayList<>(List.of("--root", env.appRootOnHosts(), "--since", stamp(since),
                 "--until", stamp(until), "--output", output, "--max-bytes", String.valueOf(maxBytes)));
         if (app != null) {
@@ -258,8 +260,9 @@ public final class FleetScope {
         FanOutResult<CollectedLogs> out = fleet.fanOut.forEach(List.of(fleet.targets.target(env, h)), 1, session -> {
             JsonNode j = require(h, "collect-logs.sh", fleet.workers.run(session, "collect-logs.sh", args, timeout,
                     log));
-            String file = Json.text(j, "file");
-            try (java.io.InputStream in = session.sftp().open(file).new ReadAheadRemoteFileInputStream(16);
+            String file = relative;
+            try (net.schmizz.sshj.sftp.RemoteFile rf = session.sftp().open(file);
+                 java.io.InputStream in = rf.new ReadAheadRemoteFileInputStream(16);
                  java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
                          new java.util.zip.GZIPInputStream(in, 65536), java.nio.charset.StandardCharsets.UTF_8))) {
                 String line;
