@@ -16,8 +16,13 @@ import org.camunda.bpm.engine.impl.persistence.entity.ProcessDefinitionEntity;
 import org.camunda.bpm.engine.impl.util.xml.Element;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
+
+import io.opsflow.platform.environments.Environments;
+import io.opsflow.platform.runbook.RunbookInputException;
+import io.opsflow.platform.runbook.RunbookInputValidator;
 
 /**
  * A release that rolls back attaches a log analysis of its window: when a {@value #RELEASE} run ends with
@@ -28,7 +33,8 @@ import org.springframework.stereotype.Component;
  * <p>Attached from here, at parse time, as an end listener of the {@value #RELEASE} process: the release code and
  * diagram know nothing of it and this package nothing of theirs but the process key and the variables
  * {@code environment}, {@code application}, {@code outcome}. The analysis is a new run in the same transaction (its
- * first step is asynchronous); anything that prevents it is logged and never fails the release.
+ * first step is asynchronous); its inputs are validated before it is started, and a release whose environment
+ * cannot be analysed (no hosts, say) only logs why.
  * {@code opsflow.logs.after-rollback=false} turns it off.
  */
 @Component
@@ -39,10 +45,15 @@ public class RollbackLogAnalysis extends AbstractProcessEnginePlugin {
 
     private final boolean enabled;
     private final LogsProperties props;
+    private final AnalyzeLogsRunbook runbook;
+    private final ObjectProvider<Environments> environments;
 
-    public RollbackLogAnalysis(@Value("${opsflow.logs.after-rollback:true}") boolean enabled, LogsProperties props) {
+    public RollbackLogAnalysis(@Value("${opsflow.logs.after-rollback:true}") boolean enabled, LogsProperties props,
+                               AnalyzeLogsRunbook runbook, ObjectProvider<Environments> environments) {
         this.enabled = enabled;
         this.props = props;
+        this.runbook = runbook;
+        this.environments = environments;
     }
 
     @Override
@@ -87,6 +98,15 @@ public class RollbackLogAnalysis extends AbstractProcessEnginePlugin {
             vars.put("from", from.toString());
             vars.put("to", to.toString());
             vars.put("reason", "release run " + execution.getProcessInstanceId() + " rolled back");
+            // the same checks the start will make, first: a start refused inside the release's transaction would
+            // take the release's end down with it
+            try {
+                RunbookInputValidator.validate(runbook, vars, environments.getObject());
+            } catch (RunbookInputException e) {
+                LOG.warn("release run {} rolled back; no log analysis: {}", execution.getProcessInstanceId(),
+                        e.getMessage());
+                return;
+            }
             String id = execution.getProcessEngineServices().getRuntimeService()
                     .startProcessInstanceByKey(AnalyzeLogsRunbook.PROCESS_KEY, vars).getId();
             execution.setVariable("logAnalysisRun", id);
