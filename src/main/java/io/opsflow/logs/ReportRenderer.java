@@ -98,9 +98,11 @@ final class ReportRenderer {
         return b.append("</body></html>\n").toString();
     }
 
-    /** The chart: one polyline per host (errors per minute), a dashed line and a label per opsflow change. */
+    /**
+     * The chart: one stepped line per host (errors in each minute of the window, on the time axis), a dashed line and
+     * a label per opsflow change.
+     */
     static String svg(LogReport r) {
-        int minutes = r.hosts().isEmpty() ? 1 : Math.max(1, r.hosts().get(0).errorsPerMinute().size());
         long max = 1;
         for (LogReport.HostSummary h : r.hosts()) {
             for (long v : h.errorsPerMinute()) {
@@ -121,24 +123,31 @@ final class ReportRenderer {
         b.append("<text x=\"").append(LEFT).append("\" y=\"").append(HEIGHT - 22).append("\">").append(r.from())
                 .append("</text>\n<text x=\"").append(WIDTH - RIGHT).append("\" y=\"").append(HEIGHT - 22)
                 .append("\" text-anchor=\"end\">").append(r.to()).append("</text>\n");
-        for (Moment m : r.moments()) {
+        for (int i = 0; i < r.moments().size(); i++) {
+            Moment m = r.moments().get(i);
             double x = LEFT + plotW * Duration.between(r.from(), m.time()).toMillis() / span;
+            boolean right = x > LEFT + plotW / 2;
             b.append("<line class=\"moment\" x1=\"").append(fmt(x)).append("\" x2=\"").append(fmt(x)).append("\" y1=\"")
                     .append(TOP).append("\" y2=\"").append(fmt(TOP + plotH)).append("\" stroke=\"#333\" "
                             + "stroke-dasharray=\"4 3\"><title>").append(esc(m.time() + " " + m.runLabel() + " "
                             + m.action())).append("</title></line>\n");
-            b.append("<text x=\"").append(fmt(x + 3)).append("\" y=\"").append(TOP + 12).append("\">")
-                    .append(esc(m.runbook() + ": " + m.action())).append("</text>\n");
+            // labels step down so that changes close together stay readable; right of the middle they end at the line
+            b.append("<text x=\"").append(fmt(right ? x - 3 : x + 3)).append("\" y=\"").append(TOP + 12 + 12 * (i % 6))
+                    .append(right ? "\" text-anchor=\"end\">" : "\">").append(esc(m.runbook() + ": " + m.action()))
+                    .append("</text>\n");
         }
         for (int i = 0; i < r.hosts().size(); i++) {
             LogReport.HostSummary h = r.hosts().get(i);
             String colour = COLOURS[i % COLOURS.length];
             StringBuilder pts = new StringBuilder();
             List<Long> series = h.errorsPerMinute();
+            // a step per minute: the minute's count from its start to its end on the time axis
             for (int k = 0; k < series.size(); k++) {
-                double x = LEFT + (minutes == 1 ? plotW / 2 : plotW * k / (minutes - 1));
+                double x0 = LEFT + plotW * Math.min(span, k * 60_000.0) / span;
+                double x1 = LEFT + plotW * Math.min(span, (k + 1) * 60_000.0) / span;
                 double y = TOP + plotH - plotH * series.get(k) / max;
-                pts.append(fmt(x)).append(',').append(fmt(y)).append(' ');
+                pts.append(fmt(x0)).append(',').append(fmt(y)).append(' ').append(fmt(x1)).append(',').append(fmt(y))
+                        .append(' ');
             }
             b.append("<polyline class=\"host\" data-host=\"").append(esc(h.host())).append("\" fill=\"none\" "
                     + "stroke=\"").append(colour).append("\" stroke-width=\"2\" points=\"").append(pts.toString().strip())
