@@ -33,10 +33,23 @@ final class LogAnalyzer {
     private final Map<String, Long> patternCounts = new LinkedHashMap<>();
     private long unparsed;
     private boolean signaturesCapped;
+    /** opsflow's changes in the window, in time order, and per host and change the first error after it. */
+    private final List<Moment> moments;
+    private final Map<String, Instant[]> firstErrorAfter = new LinkedHashMap<>();
+    private final Map<String, boolean[]> failingBefore = new LinkedHashMap<>();
+    /** Errors this close before a change mean the host was failing already: "continued", not "began". */
+    static final Duration ALREADY_FAILING = Duration.ofSeconds(5);
 
     LogAnalyzer(Instant from, Instant to, long slowMs, LogPatterns patterns, List<String> expectedHosts) {
+        this(from, to, slowMs, patterns, expectedHosts, List.of());
+    }
+
+    LogAnalyzer(Instant from, Instant to, long slowMs, LogPatterns patterns, List<String> expectedHosts,
+                List<Moment> changes) {
         this.from = from;
         this.to = to;
+        this.moments = changes.stream().filter(m -> !m.time().isBefore(from) && !m.time().isAfter(to))
+                .sorted(Comparator.comparing(Moment::time)).toList();
         this.minutes = (int) Math.max(1, (Duration.between(from, to).toSeconds() + 59) / 60);
         this.slowMs = slowMs;
         this.patterns = patterns;
@@ -71,6 +84,7 @@ final class LogAnalyzer {
             if (h.firstError == null || l.time().isBefore(h.firstError)) {
                 h.firstError = l.time();
             }
+            afterChanges(l.host(), l.time());
             String sig = Signatures.of(l.message());
             SigAcc s = signatures.get(sig);
             if (s == null && signatures.size() >= MAX_SIGNATURES) {
@@ -108,8 +122,36 @@ final class LogAnalyzer {
         }
     }
 
-    LogReport report(String runId, String environment, String application, String source, List<Moment> moments,
-                     List<String> notes) {
+    /**
+     * Sets the error against the changes to its host: it is the first error after the latest change that was not an
+     * undo (at or before it), and marks the changes it came shortly before ({@link #ALREADY_FAILING}).
+     */
+    private void afterChanges(String host, Instant t) {
+        if (moments.isEmpty()) {
+            return;
+        }
+        Instant[] first = firstErrorAfter.computeIfAbsent(host, k -> new Instant[moments.size()]);
+        boolean[] before = failingBefore.computeIfAbsent(host, k -> new boolean[moments.size()]);
+        int cause = -1;
+        for (int i = 0; i < moments.size(); i++) {
+            Moment m = moments.get(i);
+            if (!m.concerns(host)) {
+                continue;
+            }
+            if (!m.time().isAfter(t)) {
+                if (!m.undo()) {
+                    cause = i;
+                }
+            } else if (!m.time().minus(ALREADY_FAILING).isAfter(t)) {
+                before[i] = true;
+            }
+        }
+        if (cause >= 0 && (first[cause] == null || t.isBefore(first[cause]))) {
+            first[cause] = t;
+        }
+    }
+
+    LogReport report(String runId, String environment, String application, String source, List<String> notes) {
         List<LogReport.HostSummary> hs = new ArrayList<>();
         hosts.forEach((name, h) -> hs.add(new LogReport.HostSummary(name, h.lines, h.errors, h.lb5xx, h.slow,
                 h.firstError, longs(h.errorsPerMinute), longs(h.lb5xxPerMinute))));
@@ -120,12 +162,10 @@ final class LogAnalyzer {
                         List.copyOf(new TreeSet<>(e.getValue().hosts)), e.getValue().first, e.getValue().last,
                         e.getValue().example))
                 .toList();
-        List<Moment> inWindow = moments.stream().filter(m -> !m.time().isBefore(from) && !m.time().isAfter(to))
-                .sorted(Comparator.comparing(Moment::time)).toList();
         List<LogReport.Correlation> correlations = new ArrayList<>();
         for (LogReport.HostSummary h : hs) {
             if (h.firstError() != null) {
-                correlations.add(correlate(h.host(), h.firstError(), inWindow));
+                correlations.addAll(correlate(h.host(), h.firstError()));
             }
         }
         List<String> allNotes = new ArrayList<>(notes);
@@ -137,28 +177,38 @@ final class LogAnalyzer {
                     + "\"(other signatures)\"");
         }
         LogReport draft = new LogReport(runId, environment, application, source, from, to, Instant.now(), slowMs, hs,
-                top, List.copyOf(slowest), inWindow, correlations, Map.copyOf(patternCounts), "", allNotes);
+                top, List.copyOf(slowest), moments, correlations, Map.copyOf(patternCounts), "", allNotes);
         return new LogReport(runId, environment, application, source, from, to, draft.generatedAt(), slowMs, hs, top,
-                List.copyOf(slowest), inWindow, correlations, new LinkedHashMap<>(patternCounts), summary(draft),
+                List.copyOf(slowest), moments, correlations, new LinkedHashMap<>(patternCounts), summary(draft),
                 allNotes);
     }
 
-    /** The latest change to the host at or before its first error (within the window). */
-    static LogReport.Correlation correlate(String host, Instant firstError, List<Moment> moments) {
-        Moment best = null;
-        for (Moment m : moments) {
-            if (m.concerns(host) && !m.time().isAfter(firstError)) {
-                best = m;
+    /**
+     * The host's errors against opsflow's changes: one entry per change (not an undo) after which the host had
+     * errors, in time order ("began N s after", or "continued after" when it was failing just before); when no
+     * change came before its first error, one entry saying so.
+     */
+    List<LogReport.Correlation> correlate(String host, Instant firstError) {
+        List<LogReport.Correlation> out = new ArrayList<>();
+        Instant[] first = firstErrorAfter.get(host);
+        boolean[] before = failingBefore.get(host);
+        for (int i = 0; first != null && i < moments.size(); i++) {
+            if (first[i] == null) {
+                continue;
             }
+            Moment m = moments.get(i);
+            long s = Duration.between(m.time(), first[i]).toSeconds();
+            String sentence = before[i]
+                    ? "errors on " + host + " continued after " + m.runLabel() + " " + m.action() + " (failing before it)"
+                    : "errors on " + host + " began " + s + " s after " + m.runLabel() + " " + m.action();
+            out.add(new LogReport.Correlation(host, first[i], m.runId(), m.runbook(), m.action(), s, sentence));
         }
-        if (best == null) {
-            return new LogReport.Correlation(host, firstError, null, null, null, -1, "errors on " + host
+        if (out.isEmpty() || out.get(0).firstError().isAfter(firstError)) {
+            out.add(0, new LogReport.Correlation(host, firstError, null, null, null, -1, "errors on " + host
                     + " began at " + firstError + "; opsflow made no release, restart or scale change to it in the"
-                    + " window before that");
+                    + " window before that"));
         }
-        long s = Duration.between(best.time(), firstError).toSeconds();
-        return new LogReport.Correlation(host, firstError, best.runId(), best.runbook(), best.action(), s,
-                "errors on " + host + " began " + s + " s after " + best.runLabel() + " " + best.action());
+        return out;
     }
 
     static String summary(LogReport r) {
@@ -173,8 +223,10 @@ final class LogAnalyzer {
             b.append(". Top error signature (").append(top.count()).append("x on ")
                     .append(String.join(", ", top.hosts())).append("): ").append(top.signature());
         }
-        for (LogReport.Correlation c : r.correlations()) {
-            b.append(". ").append(c.sentence().substring(0, 1).toUpperCase()).append(c.sentence().substring(1));
+        r.correlations().stream().limit(10).forEach(c -> b.append(". ").append(c.sentence().substring(0, 1)
+                .toUpperCase()).append(c.sentence().substring(1)));
+        if (r.correlations().size() > 10) {
+            b.append(". (").append(r.correlations().size() - 10).append(" more in the report)");
         }
         long lb5xx = r.hosts().stream().mapToLong(LogReport.HostSummary::lb5xx).sum();
         long slow = r.hosts().stream().mapToLong(LogReport.HostSummary::slowRequests).sum();

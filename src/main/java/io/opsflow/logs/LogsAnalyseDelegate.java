@@ -37,8 +37,11 @@ class LogsAnalyseDelegate extends LogsStep {
     @Override
     void run(DelegateExecution execution, LogsVariables v, StepLog log) throws IOException {
         List<String> hosts = v.hostsIn(environments);
+        List<Moment> moments = OpsHistory.moments(execution.getProcessEngineServices().getHistoryService(),
+                v.environment(), v.from(), v.to());
+        log.info(moments.size() + " opsflow change(s) to " + v.environment() + " in the window");
         LogAnalyzer analyzer = new LogAnalyzer(v.from(), v.to(), props.getSlowRequest().toMillis(), v.patterns(),
-                hosts);
+                hosts, moments);
         Path lines = reports.lines(v.runId());
         if (!Files.isRegularFile(lines)) {
             throw new IllegalStateException("the collected lines of run " + v.runId() + " are missing; retry from "
@@ -51,12 +54,8 @@ class LogsAnalyseDelegate extends LogsStep {
                 analyzer.accept(line);
             }
         }
-        List<Moment> moments = OpsHistory.moments(execution.getProcessEngineServices().getHistoryService(),
-                v.environment(), v.from(), v.to());
-        log.info(moments.size() + " opsflow change(s) to " + v.environment() + " in the window");
         String source = "loki".equals(v.source()) ? "loki (query_range)" : "ssh (collect-logs.sh)";
-        LogReport report = analyzer.report(v.runId(), v.environment(), v.application(), source, moments,
-                v.collectNotes());
+        LogReport report = analyzer.report(v.runId(), v.environment(), v.application(), source, v.collectNotes());
         reports.write(v.runId(), LogReports.JSON, ReportRenderer.json(report));
         reports.write(v.runId(), LogReports.HTML, ReportRenderer.html(report).getBytes(StandardCharsets.UTF_8));
         String base = "/api/runs/" + v.runId() + "/log-analysis";

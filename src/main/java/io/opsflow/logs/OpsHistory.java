@@ -52,6 +52,10 @@ final class OpsHistory {
                 "Task_UndoRemove", "started a removed instance again"));
     }
 
+    /** Activities that undo an earlier change (compensation, switch back): not a cause of errors after them. */
+    private static final java.util.Set<String> UNDO = java.util.Set.of("Task_RestoreBatch", "Task_RestoreIdle",
+            "Task_SwitchBack", "Task_StopInstances", "Task_UndoAdd", "Task_UndoRemove");
+
     private OpsHistory() {
     }
 
@@ -86,7 +90,7 @@ final class OpsHistory {
                 out.add(new Moment(a.getStartTime().toInstant(), run.getId(),
                         NAMES.getOrDefault(run.getProcessDefinitionKey(), run.getProcessDefinitionKey()),
                         what.contains("%s") ? String.format(what, version == null ? "a new version" : version) : what,
-                        hosts));
+                        hosts, UNDO.contains(a.getActivityId())));
             }
         }
         out.sort(Comparator.comparing(Moment::time));

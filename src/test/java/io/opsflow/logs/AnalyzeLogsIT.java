@@ -77,8 +77,9 @@ class AnalyzeLogsIT {
         String summary = (String) var(analysisRun, "logSummary");
         assertThat((String) var(analysisRun, "topSignature")).contains("column orders.status_code does not exist")
                 .contains("<uuid>").doesNotContainPattern("[0-9a-f]{8}-[0-9a-f]{4}");
-        assertThat(summary).containsPattern("Errors on staging-web-[0-9]+ began [0-9]+ s after release run "
-                + releaseRun + " switched it to 2.0.0-broken");
+        assertThat(summary).containsPattern("Errors on staging-web-[0-9]+ (began [0-9]+ s|continued) after "
+                + "release run " + releaseRun + " switched it to 2.0.0-broken")
+                .contains("column orders.status_code does not exist");
         assertThat((Long) var(analysisRun, "errorCount")).isPositive();
 
         // the report, served with the run's authorization, linked from the run
@@ -92,7 +93,8 @@ class AnalyzeLogsIT {
         assertThat(json.status()).as(json.body()).isEqualTo(200);
         JsonNode report = json.json();
         assertThat(report.path("source").asText()).startsWith("ssh");
-        assertThat(report.path("correlations").get(0).path("runId").asText()).isEqualTo(releaseRun);
+        // the fleet is shared: other releases may be in the window too; this one is among the causes
+        assertThat(report.path("correlations").findValuesAsText("runId")).contains(releaseRun);
         // the patterns were counted as text: the regex and the shell syntax matched nothing and ran nothing
         assertThat(report.path("patternCounts").path("status_code").asLong()).isPositive();
         assertThat(report.path("patternCounts").path("(a+)+$").asLong()).isZero();

@@ -59,7 +59,7 @@ class LogAnalysisTest {
         a.accept("web-2\tapp:webapp/blue\t2026-12-06T21:11:00Z ERROR webapp 2 blue: after the window");
         a.accept("web-1\tlb:lb-access.log\t2026-12-06T21:04:00Z haproxy[s]: 1.2.3.4 \"GET / HTTP/1.1\" webapp/web-1-blue "
                 + "502 1500ms");
-        LogReport r = a.report("run-1", "staging", null, "ssh", List.of(), List.of());
+        LogReport r = a.report("run-1", "staging", null, "ssh", List.of());
         LogReport.HostSummary web2 = r.hosts().get(1);
         assertThat(web2.errors()).isEqualTo(3);
         assertThat(web2.errorsPerMinute()).hasSize(10).startsWith(2L, 0L, 0L, 1L);
@@ -80,16 +80,17 @@ class LogAnalysisTest {
         Instant activated = Instant.parse("2026-12-06T21:02:00Z");
         List<Moment> moments = List.of(
                 new Moment(Instant.parse("2026-12-06T21:01:00Z"), "r-restart", "restart", "restarted services",
-                        List.of()),
-                new Moment(activated, "r-rel", "release", "switched it to 2.0.0-broken", List.of("web-2")),
+                        List.of(), false),
+                new Moment(activated, "r-rel", "release", "switched it to 2.0.0-broken", List.of("web-2"), false),
                 new Moment(Instant.parse("2026-12-06T21:02:30Z"), "r-rel", "release", "switched it to 2.0.0-broken",
-                        List.of("web-1")),
+                        List.of("web-1"), false),
                 new Moment(Instant.parse("2026-12-06T21:05:00Z"), "r-rel", "release", "rolled it back from 2.0.0-broken",
-                        List.of()));
-        LogAnalyzer a = new LogAnalyzer(FROM, TO, 1000, LogPatterns.none(), List.of("web-1", "web-2"));
+                        List.of(), true));
+        LogAnalyzer a = new LogAnalyzer(FROM, TO, 1000, LogPatterns.none(), List.of("web-1", "web-2"), moments);
         a.accept("web-2\tapp:webapp/blue\t2026-12-06T21:02:40Z ERROR webapp 2.0.0-broken blue: boom");
-        LogReport r = a.report("run-1", "staging", "webapp", "ssh", moments, List.of());
-        assertThat(r.correlations()).singleElement().satisfies(c -> {
+        a.accept("web-2\tapp:webapp/blue\t2026-12-06T21:05:02Z ERROR webapp 2.0.0-broken blue: boom");
+        LogReport r = a.report("run-1", "staging", "webapp", "ssh", List.of());
+        assertThat(r.correlations()).as("the rollback is not a cause").singleElement().satisfies(c -> {
             assertThat(c.runId()).isEqualTo("r-rel");
             assertThat(c.secondsAfter()).isEqualTo(40);
             assertThat(c.sentence()).isEqualTo("errors on web-2 began 40 s after release run r-rel switched it to "
@@ -97,12 +98,37 @@ class LogAnalysisTest {
         });
         assertThat(r.summary()).contains("Errors on web-2 began 40 s after release run r-rel");
         // no change before the first error: said so
-        assertThat(LogAnalyzer.correlate("web-1", Instant.parse("2026-12-06T21:00:30Z"), moments).sentence())
+        LogAnalyzer early = new LogAnalyzer(FROM, TO, 1000, LogPatterns.none(), List.of("web-1"), moments);
+        early.accept("web-1\tapp:webapp/blue\t2026-12-06T21:00:30Z ERROR webapp 1.1.0 blue: boom");
+        assertThat(early.report("run-2", "staging", null, "ssh", List.of()).correlations()).singleElement()
+                .extracting(LogReport.Correlation::sentence).asString()
                 .contains("opsflow made no release, restart or scale change to it");
         // the chart marks every change in the window and draws one line per host
         String svg = ReportRenderer.svg(r);
         assertThat(svg.split("class=\"moment\"", -1)).hasSize(5);
         assertThat(svg).contains("data-host=\"web-1\"").contains("data-host=\"web-2\"");
+    }
+
+    @Test
+    void twoBrokenReleasesInOneWindowAreBothNamedAndErrorsStillGoingOnContinue() {
+        List<Moment> moments = List.of(
+                new Moment(Instant.parse("2026-12-06T21:01:00Z"), "first", "release", "switched it to 2.0.0-broken",
+                        List.of("web-1"), false),
+                new Moment(Instant.parse("2026-12-06T21:01:30Z"), "first", "release", "rolled it back from 2.0.0-broken",
+                        List.of(), true),
+                new Moment(Instant.parse("2026-12-06T21:01:50Z"), "second", "release", "switched it to 2.0.0-broken",
+                        List.of("web-1"), false),
+                new Moment(Instant.parse("2026-12-06T21:03:00Z"), "restart", "restart", "restarted services",
+                        List.of(), false));
+        LogAnalyzer a = new LogAnalyzer(FROM, TO, 1000, LogPatterns.none(), List.of("web-1"), moments);
+        for (String t : List.of("21:01:02", "21:01:20", "21:01:31", "21:01:53", "21:02:30", "21:02:58", "21:03:05")) {
+            a.accept("web-1\tapp:webapp/blue\t2026-12-06T" + t + "Z ERROR webapp 2.0.0-broken blue: boom");
+        }
+        assertThat(a.report("r", "staging", null, "ssh", List.of()).correlations())
+                .extracting(LogReport.Correlation::sentence).containsExactly(
+                        "errors on web-1 began 2 s after release run first switched it to 2.0.0-broken",
+                        "errors on web-1 began 3 s after release run second switched it to 2.0.0-broken",
+                        "errors on web-1 continued after restart run restart restarted services (failing before it)");
     }
 
     @Test
@@ -134,7 +160,7 @@ class LogAnalysisTest {
     void theHtmlReportEscapesWhatTheLogsSay() {
         LogAnalyzer a = new LogAnalyzer(FROM, TO, 1000, LogPatterns.none(), List.of("web-1"));
         a.accept("web-1\tapp:webapp/blue\t2026-12-06T21:00:10Z ERROR webapp 2 blue: <script>alert(1)</script>");
-        String html = ReportRenderer.html(a.report("run-1", "staging", null, "ssh", List.of(), List.of()));
+        String html = ReportRenderer.html(a.report("run-1", "staging", null, "ssh", List.of()));
         assertThat(html).doesNotContain("<script>").contains("&lt;script&gt;alert(&lt;n&gt;)&lt;/script&gt;").contains("&lt;script&gt;alert(1)&lt;/script&gt;");
     }
 }

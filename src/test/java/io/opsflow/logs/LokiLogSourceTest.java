@@ -144,7 +144,7 @@ class LokiLogSourceTest {
         LogAnalyzer a = new LogAnalyzer(T0, T0.plusSeconds(60), 1000, LogPatterns.none(),
                 List.of("staging-web-1", "staging-web-2"));
         lines.forEach(a::accept);
-        LogReport r = a.report("run", "staging", "webapp", "loki", List.of(), List.of());
+        LogReport r = a.report("run", "staging", "webapp", "loki", List.of());
         assertThat(r.hosts().get(0).errors()).isEqualTo(5);
         assertThat(r.hosts().get(1).lb5xx()).isEqualTo(1);
         assertThat(r.topSignatures().get(0).signature()).isEqualTo("failed <n>");
