@@ -7,7 +7,6 @@ import java.util.List;
 
 import org.camunda.bpm.engine.IdentityService;
 import org.camunda.bpm.engine.ProcessEngine;
-import org.camunda.bpm.engine.history.HistoricVariableInstance;
 import org.camunda.bpm.engine.identity.User;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -45,16 +44,11 @@ class AnalyzeLogsIT {
     }
 
     String start(String key, Object... kv) {
-        RestClient.Response r = as("operator").post("/engine-rest/process-definition/key/" + key + "/start",
-                RestClient.variables(kv));
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json().get("id").asText();
+        return SandboxApp.start(as("operator"), key, kv);
     }
 
     Object var(String pi, String name) {
-        HistoricVariableInstance v = engine.getHistoryService().createHistoricVariableInstanceQuery()
-                .processInstanceId(pi).variableName(name).singleResult();
-        return v == null ? null : v.getValue();
+        return SandboxApp.var(engine, pi, name);
     }
 
     @Test
