@@ -23,7 +23,7 @@ import com.tngtech.archunit.lang.ArchRule;
 @AnalyzeClasses(packages = "io.opsflow", importOptions = ImportOption.DoNotIncludeTests.class)
 class PackageBoundariesTest {
     static final List<String> RUNBOOKS = List.of("release", "backup", "migrate", "scale", "restart", "provision",
-            "certificates");
+            "certificates", "logs");
     static final List<String> SHARED = List.of("environments", "platform", "step", "fleet", "database");
 
     static String pkg(String name) {

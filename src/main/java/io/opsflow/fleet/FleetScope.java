@@ -336,6 +336,66 @@ public final class FleetScope {
                 + u.lastError() + ")");
     }
 
+    // ------------------------------------------------------------------------------------------------ logs
+
+    /**
+     * {@code collect-logs.sh} on the host: the application logs ({@code app} only, or all when null) and the load
+     * balancer logs {@code lbLogs} of [{@code since}, {@code until}], at most {@code maxBytes} before compression,
+     * written gzip-compressed to a file on the host, which is then streamed back over SFTP (decompressed on the fly)
+     * line by line to {@code sink} ({@code <source>\t<line as logged>}) and removed. Memory stays flat whatever the
+     * size. A host that cannot be read, or a failing script, throws.
+     */
+    public CollectedLogs collectLogs(String host, String app, java.time.Instant since, java.time.Instant until,
+                                     List<String> lbLogs, long maxBytes, java.util.function.Consumer<String> sink) {
+        HostConfig h = env.requireHost(host);
+        // relative to the login's home for SFTP, "~/..." for the script (which expands it)
+        String relative = ".opsflow/logs/collect-" + java.util.UUID.randomUUID() + ".tsv.gz";
+        String output = "~/" + relative;
+        List<String> args = new ArrayList<>(List.of("--root", env.appRootOnHosts(), "--since", stamp(since),
+                "--until", stamp(until), "--output", output, "--max-bytes", String.valueOf(maxBytes)));
+        if (app != null) {
+            args.addAll(List.of("--app", app));
+        }
+        lbLogs.forEach(f -> args.addAll(List.of("--lb-log", f)));
+        FanOutResult<CollectedLogs> out = fleet.fanOut.forEach(List.of(fleet.targets.target(env, h)), 1, session -> {
+            JsonNode j = require(h, "collect-logs.sh", fleet.workers.run(session, "collect-logs.sh", args, timeout,
+                    log));
+            String file = relative;
+            try (net.schmizz.sshj.sftp.RemoteFile rf = session.sftp().open(file);
+                 java.io.InputStream in = rf.new ReadAheadRemoteFileInputStream(16);
+                 java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
+                         new java.util.zip.GZIPInputStream(in, 65536), java.nio.charset.StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    sink.accept(line);
+                }
+            } finally {
+                session.sftp().rm(file);
+            }
+            List<String> sources = new ArrayList<>();
+            j.path("sources").forEach(n -> sources.add(n.asText()));
+            List<String> missing = new ArrayList<>();
+            j.path("missing").forEach(n -> missing.add(n.asText()));
+            log.info(host + ": collected " + j.path("lines").asLong() + " log line(s), " + j.path("bytes").asLong()
+                    + " bytes (" + j.path("compressedBytes").asLong() + " compressed)"
+                    + (j.path("truncated").asBoolean() ? ", TRUNCATED at " + maxBytes + " bytes" : "")
+                    + (missing.isEmpty() ? "" : "; not found: " + missing));
+            return new CollectedLogs(host, j.path("lines").asLong(), j.path("bytes").asLong(),
+                    j.path("compressedBytes").asLong(), j.path("truncated").asBoolean(), sources, missing);
+        });
+        FanOutResult.HostOutcome<CollectedLogs> o = out.outcomes().get(0);
+        if (!o.succeeded()) {
+            throw new IllegalStateException(host + ": collecting logs failed: " + o.error().getMessage(), o.error());
+        }
+        return o.value();
+    }
+
+    /** {@code YYYY-MM-DDTHH:MM:SS} in UTC, as collect-logs.sh compares time stamps. */
+    private static String stamp(java.time.Instant t) {
+        return java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss").withZone(java.time.ZoneOffset.UTC)
+                .format(t);
+    }
+
     // ------------------------------------------------------------------------------------------------ systemd units
 
     /** {@code sudo -n systemctl restart <unit>} on the host (the deploy user needs a sudoers rule for it). */

@@ -89,6 +89,24 @@ public class SandboxFleet implements SmartLifecycle {
         return dir.resolve("hosts").resolve(host);
     }
 
+    /** Where the sandbox's load balancer logs a request (as if each host ran its own proxy): {@link #LB_ACCESS_LOG}
+     * under the home of the host whose backend ({@code <host>-<instance>}) served it; under the environment's first
+     * host for requests no backend got. */
+    private java.util.function.Function<String, Path> lbAccessLogs(SandboxState.Env env) {
+        List<String> names = env.hosts.stream().map(h -> h.name).toList();
+        return backend -> {
+            String host = backend == null ? null
+                    : names.stream().filter(n -> backend.startsWith(n + "-")).findFirst().orElse(null);
+            if (host == null) {
+                host = names.isEmpty() ? null : names.get(0);
+            }
+            return host == null ? null : hostRoot(host).resolve(LB_ACCESS_LOG);
+        };
+    }
+
+    /** The load balancer access log on a sandbox host, relative to its home. */
+    public static final String LB_ACCESS_LOG = "log/lb-access.log";
+
     private Path hostKeyFile(String host) {
         return dir.resolve("keys/hosts").resolve(host + "_ecdsa_key");
     }
@@ -175,6 +193,7 @@ public class SandboxFleet implements SmartLifecycle {
                         props.getHealthCheckInterval());
                 // a configured port wins; otherwise the one chosen at an earlier start (stable URLs for bookmarks)
                 int preferred = lbPortFromConfig(e.getKey()) != 0 ? lbPortFromConfig(e.getKey()) : e.getValue().lbPort;
+                lb.accessLogs(lbAccessLogs(e.getValue()));
                 lb.start(preferred);
                 e.getValue().lbPort = lb.port();
                 balancers.put(e.getKey(), lb);

@@ -71,6 +71,8 @@ public final class SandboxLoadBalancer implements AutoCloseable {
     private HttpServer server;
     private ExecutorService requestExecutor;
     private ScheduledExecutorService scheduler;
+    /** backend id (null: no backend) → the access log file for requests it served; null: no access log. */
+    private volatile java.util.function.Function<String, Path> accessLogs;
 
     public SandboxLoadBalancer(String environment, Path stateFile, Duration healthInterval) {
         this.environment = environment;
@@ -620,7 +622,38 @@ public final class SandboxLoadBalancer implements AutoCloseable {
         return ordered;
     }
 
+    /**
+     * Writes one access line per proxied request, HAProxy-like, to the file {@code files} names for the backend that
+     * served it ({@code null} for requests no backend got: {@code <NOSRV>}):
+     * {@code 2026-12-06T21:10:00.123Z haproxy[staging]: 127.0.0.1 "GET /x HTTP/1.1" webapp/staging-web-1-blue 500 12ms}.
+     */
+    public void accessLogs(java.util.function.Function<String, Path> files) {
+        this.accessLogs = files;
+    }
+
+    private void access(HttpExchange ex, String pool, String backend, int status, long startNanos) {
+        var files = accessLogs;
+        Path file = files == null ? null : files.apply(backend);
+        if (file == null) {
+            return;
+        }
+        String line = Instant.now() + " haproxy[" + environment + "]: "
+                + ex.getRemoteAddress().getAddress().getHostAddress() + " \"" + ex.getRequestMethod() + " "
+                + ex.getRequestURI().getRawPath() + " HTTP/1.1\" " + pool + "/" + (backend == null ? "<NOSRV>" : backend)
+                + " " + status + " " + (System.nanoTime() - startNanos) / 1_000_000 + "ms\n";
+        synchronized (this) {
+            try {
+                Files.createDirectories(file.getParent());
+                Files.writeString(file, line, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                LOG.debug("load balancer {}: cannot write access log {}: {}", environment, file, e.toString());
+            }
+        }
+    }
+
     private void proxy(HttpExchange ex) throws IOException {
+        long t0 = System.nanoTime();
         Route route = route(ex.getRequestURI().getRawPath());
         String query = ex.getRequestURI().getRawQuery();
         byte[] body;
@@ -630,6 +663,7 @@ public final class SandboxLoadBalancer implements AutoCloseable {
         List<Backend> candidates = candidates(route.pool());
         if (candidates.isEmpty()) {
             sendText(ex, 503, "503 no healthy backend in pool " + route.pool() + " of load balancer " + environment + "\n");
+            access(ex, route.pool(), null, 503, t0);
             return;
         }
         String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
@@ -652,7 +686,9 @@ public final class SandboxLoadBalancer implements AutoCloseable {
             }
             b.inFlight.incrementAndGet();
             try {
-                if (answer(ex, route, method, b, rb.build())) {
+                int status = answer(ex, route, method, b, rb.build());
+                if (status > 0) {
+                    access(ex, route.pool(), b.id, status, t0);
                     return;
                 }
             } finally {
@@ -660,13 +696,14 @@ public final class SandboxLoadBalancer implements AutoCloseable {
             }
         }
         sendText(ex, 503, "503 no reachable backend in pool " + route.pool() + " of load balancer " + environment + "\n");
+        access(ex, route.pool(), null, 503, t0);
     }
 
     /**
-     * Sends one request to backend {@code b} and its answer to the client. False when the backend could not be
-     * reached (it is marked unhealthy and the caller tries the next one); true when the client got an answer.
+     * Sends one request to backend {@code b} and its answer to the client. 0 when the backend could not be
+     * reached (it is marked unhealthy and the caller tries the next one); the status the client got otherwise.
      */
-    private boolean answer(HttpExchange ex, Route route, String method, Backend b, HttpRequest request)
+    private int answer(HttpExchange ex, Route route, String method, Backend b, HttpRequest request)
             throws IOException {
         HttpResponse<byte[]> resp;
         try {
@@ -674,14 +711,14 @@ public final class SandboxLoadBalancer implements AutoCloseable {
         } catch (ConnectException | HttpConnectTimeoutException e) {
             // never reached the backend: take it out at once and try the next one (like HAProxy's redispatch)
             mark(b, false, "connect failed: " + e);
-            return false;
+            return 0;
         } catch (IOException e) {
             sendText(ex, 502, "502 backend " + b.id + " failed: " + e + "\n");
-            return true;
+            return 502;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             sendText(ex, 503, "503 interrupted\n");
-            return true;
+            return 503;
         }
         resp.headers().map().forEach((k, vs) -> {
             if (!HOP_BY_HOP.contains(k.toLowerCase(Locale.ROOT))) {
@@ -697,7 +734,7 @@ public final class SandboxLoadBalancer implements AutoCloseable {
                 out.write(rbody);
             }
         }
-        return true;
+        return resp.statusCode();
     }
 
     private static void sendText(HttpExchange ex, int status, String text) throws IOException {

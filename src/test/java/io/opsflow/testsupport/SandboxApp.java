@@ -84,6 +84,23 @@ public final class SandboxApp {
         }
     }
 
+    /** Starts a runbook over REST as {@code user} (200 expected) and returns the run's id. */
+    public static String start(RestClient as, String processKey, Object... kv) {
+        RestClient.Response r = as.post("/engine-rest/process-definition/key/" + processKey + "/start",
+                RestClient.variables(kv));
+        if (r.status() != 200) {
+            throw new AssertionError("start of " + processKey + " answered " + r.status() + ": " + r.body());
+        }
+        return r.json().get("id").asText();
+    }
+
+    /** A variable of a run, from history (null when it was never set). */
+    public static Object var(ProcessEngine engine, String processInstanceId, String name) {
+        var v = engine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(processInstanceId)
+                .variableName(name).singleResult();
+        return v == null ? null : v.getValue();
+    }
+
     /** Waits until the run ended; fails with the run's incidents when it is stuck on one. */
     public static HistoricProcessInstance awaitEnd(ProcessEngine engine, String processInstanceId, Duration timeout) {
         await(() -> engine.getRuntimeService().createProcessInstanceQuery().processInstanceId(processInstanceId)

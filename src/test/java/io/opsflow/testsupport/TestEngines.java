@@ -112,4 +112,17 @@ public final class TestEngines {
         p.getEnvironments().put("production", prod);
         return new Environments(p);
     }
+
+    /** Executes the instance's executable jobs one at a time until none is left (a failing job throws). */
+    public static void runJobs(ProcessEngine engine, String processInstanceId) {
+        for (int guard = 0; guard < 200; guard++) {
+            List<org.camunda.bpm.engine.runtime.Job> jobs = engine.getManagementService().createJobQuery()
+                    .processInstanceId(processInstanceId).executable().list();
+            if (jobs.isEmpty()) {
+                return;
+            }
+            engine.getManagementService().executeJob(jobs.get(0).getId());
+        }
+        throw new AssertionError("jobs of " + processInstanceId + " did not settle");
+    }
 }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class WorkersShellcheckTest {
 
-    static final List<String> EXPECTED = List.of("release-activate.sh", "service.sh", "health-probe.sh", "lb-ctl.sh",
+    static final List<String> EXPECTED = List.of("collect-logs.sh", "release-activate.sh", "service.sh", "health-probe.sh", "lb-ctl.sh",
             "lb-switch.sh", "release-remove.sh", "db-backup-postgres.sh", "db-restore-postgres.sh",
             "db-backup-mariadb.sh", "db-restore-mariadb.sh", "dir-archive.sh", "dir-restore.sh");
     static final List<String> LIBS = List.of("artifact.sh", "common.sh", "db.sh", "lb.sh", "my.sh", "output.sh", "pg.sh",
