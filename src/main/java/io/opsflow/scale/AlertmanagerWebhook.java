@@ -22,6 +22,7 @@ import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.opsflow.platform.api.AlertmanagerNotification;
 import io.opsflow.platform.locks.RunbookLockedException;
 import io.opsflow.platform.approval.SystemPrincipal;
 import io.opsflow.platform.runbook.RunbookInputException;
@@ -82,34 +83,26 @@ public class AlertmanagerWebhook {
     }
 
     public List<Result> handle(JsonNode payload) {
-        if (payload == null || !payload.isObject()) {
-            throw new InvalidPayloadException("expected an Alertmanager webhook JSON object");
-        }
-        JsonNode version = payload.get("version");
-        if (version != null && !"4".equals(version.asText())) {
-            throw new InvalidPayloadException("unsupported Alertmanager webhook version " + version.asText()
-                    + " (supported: 4)");
-        }
-        JsonNode alerts = payload.get("alerts");
-        if (alerts == null || !alerts.isArray()) {
-            throw new InvalidPayloadException("'alerts' must be an array");
+        AlertmanagerNotification notification;
+        try {
+            notification = AlertmanagerNotification.parse(payload);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidPayloadException(e.getMessage());
         }
         List<Result> results = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        for (JsonNode alert : alerts) {
+        for (AlertmanagerNotification.Alert alert : notification.alerts()) {
             results.add(handleAlert(alert, seen));
         }
         return results;
     }
 
-    private Result handleAlert(JsonNode alert, Set<String> seen) {
-        JsonNode labels = alert.path("labels");
-        JsonNode annotations = alert.path("annotations");
-        String alertname = text(labels, "alertname");
-        String env = text(labels, "environment");
-        String app = text(labels, "application");
-        String status = alert.hasNonNull("status") ? alert.get("status").asText() : "firing";
-        if (!"firing".equals(status)) {
+    private Result handleAlert(AlertmanagerNotification.Alert alert, Set<String> seen) {
+        String alertname = alert.label("alertname");
+        String env = alert.label("environment");
+        String app = alert.label("application");
+        String status = alert.status();
+        if (!alert.firing()) {
             return new Result(alertname, env, app, "ignored", null, "alert is " + status + ", only firing alerts scale");
         }
         if (env == null || app == null) {
@@ -125,15 +118,15 @@ public class AlertmanagerWebhook {
         vars.put("environment", env);
         vars.put("application", app);
         vars.put("trigger", "alert");
-        String summary = text(annotations, "summary");
+        String summary = alert.annotation("summary");
         String metric = alertname == null ? "alert" : alertname;
         if (summary != null) {
             metric = metric + ": " + summary;
         }
         vars.put("metric", truncate(metric, 200));
         vars.put("reason", truncate("Alertmanager: " + metric, 500));
-        String target = firstText("scale_target", labels, annotations);
-        String delta = firstText("scale_delta", labels, annotations);
+        String target = alert.labelOrAnnotation("scale_target");
+        String delta = alert.labelOrAnnotation("scale_delta");
         try {
             if (target != null) {
                 vars.put("instances", parseInt("scale_target", target));
@@ -192,20 +185,6 @@ public class AlertmanagerWebhook {
         return Integer.parseInt(v.startsWith("+") ? v.substring(1) : v);
     }
 
-    private static String firstText(String name, JsonNode... nodes) {
-        for (JsonNode n : nodes) {
-            String t = text(n, name);
-            if (t != null) {
-                return t;
-            }
-        }
-        return null;
-    }
-
-    private static String text(JsonNode node, String name) {
-        JsonNode v = node == null ? null : node.get(name);
-        return v == null || v.isNull() || v.asText().isEmpty() ? null : v.asText();
-    }
 
     private static String truncate(String s, int max) {
         return s.length() <= max ? s : s.substring(0, max);
