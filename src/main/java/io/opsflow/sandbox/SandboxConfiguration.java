@@ -53,11 +53,14 @@ public class SandboxConfiguration {
 
     /** The TLS edges (pebble, certbot, nginx) of {@code opsflow.certificates.environments}, see {@link SandboxEdge}. */
     @Bean
-    public SandboxEdge sandboxEdge(Environment springEnv, CertificatesProperties edges,
-                                   CertificateOperations certificates, SandboxFleet fleet, CommandRunner runner) {
+    public SandboxEdge sandboxEdge(Environment springEnv,
+                                   org.springframework.beans.factory.ObjectProvider<CertificatesProperties> edges,
+                                   org.springframework.beans.factory.ObjectProvider<CertificateOperations> certificates,
+                                   SandboxFleet fleet, CommandRunner runner) {
+        // without the certificates runbook's beans (a context of the sandbox alone) there are no edges to start
         return new SandboxEdge(org.springframework.boot.context.properties.bind.Binder.get(springEnv)
                 .bind("opsflow.sandbox.edge", SandboxEdge.Settings.class).orElseGet(SandboxEdge.Settings::new),
-                edges, certificates, fleet, runner);
+                edges.getIfAvailable(CertificatesProperties::new), certificates.getIfAvailable(), fleet, runner);
     }
 
     /** {@code opsflow.sandbox.dir}, else {@code ${opsflow.var-dir:var}/sandbox}. */
