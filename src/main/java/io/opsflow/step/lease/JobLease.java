@@ -31,6 +31,12 @@ import org.springframework.stereotype.Component;
  * delete/update of the job (optimistic locking on {@code REV_}) is unaffected. If the node dies, the heartbeat dies
  * with it and the lock expires after at most one lock time (2 minutes by default): another node resumes the step.
  * Outside a job (a test executing a delegate directly) the lease does nothing.
+ * <p>
+ * The first heartbeat comes after one heartbeat interval (a quarter of the lock time), not at once: the job executor
+ * has just locked the job for a full lock time, so a step shorter than the interval costs no database write at all.
+ * When the step's transaction rolls back after the lease moved the lock, the lock expiry is put back to the value the
+ * engine holds for the job: Camunda's failed-job handling treats a job whose lock expiry changed as acquired again
+ * and leaves it alone, which would hold a failed (e.g. optimistic-locking) job for a whole lock time.
  */
 @Component
 public class JobLease {
@@ -62,12 +68,52 @@ public class JobLease {
         if (job == null || job.getLockOwner() == null) {
             return Lease.NONE;
         }
-        String jobId = job.getId();
-        String owner = job.getLockOwner();
-        ScheduledFuture<?> beat = scheduler.scheduleWithFixedDelay(() -> extend(jobId, owner), 0,
-                heartbeat.toMillis(), TimeUnit.MILLISECONDS);
-        LOG.debug("holding lease on job {} (owner {}), heartbeat every {} ms", jobId, owner, heartbeat.toMillis());
-        return () -> beat.cancel(false);
+        Held held = new Held(job.getId(), job.getLockOwner(), job.getLockExpirationTime());
+        held.beat = scheduler.scheduleWithFixedDelay(held::beat, heartbeat.toMillis(), heartbeat.toMillis(),
+                TimeUnit.MILLISECONDS);
+        LOG.debug("holding lease on job {} (owner {}), heartbeat every {} ms", held.jobId, held.owner,
+                heartbeat.toMillis());
+        return held;
+    }
+
+    /** One held lease: heartbeats and the end of the lease never overlap. */
+    private final class Held implements Lease {
+        final String jobId;
+        final String owner;
+        final java.util.Date lockedUntil;
+        ScheduledFuture<?> beat;
+        private boolean extended;
+        private boolean ended;
+
+        Held(String jobId, String owner, java.util.Date lockedUntil) {
+            this.jobId = jobId;
+            this.owner = owner;
+            this.lockedUntil = lockedUntil;
+        }
+
+        synchronized void beat() {
+            if (!ended && extend(jobId, owner)) {
+                extended = true;
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            end(false);
+        }
+
+        synchronized void end(boolean rolledBack) {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            if (beat != null) {
+                beat.cancel(false);
+            }
+            if (rolledBack && extended) {
+                restore(jobId, owner, lockedUntil);
+            }
+        }
     }
 
     /**
@@ -84,12 +130,20 @@ public class JobLease {
         if (lease == Lease.NONE) {
             return;
         }
-        TransactionListener release = commandContext -> lease.close();
-        cc.getTransactionContext().addTransactionListener(TransactionState.COMMITTED, release);
-        cc.getTransactionContext().addTransactionListener(TransactionState.ROLLED_BACK, release);
+        TransactionListener committed = commandContext -> lease.close();
+        TransactionListener rolledBack = commandContext -> {
+            if (lease instanceof Held h) {
+                h.end(true);
+            } else {
+                lease.close();
+            }
+        };
+        cc.getTransactionContext().addTransactionListener(TransactionState.COMMITTED, committed);
+        cc.getTransactionContext().addTransactionListener(TransactionState.ROLLED_BACK, rolledBack);
     }
 
-    void extend(String jobId, String owner) {
+    /** Pushes the job's lock expiry to now + lock time; whether the row was still ours. */
+    boolean extend(String jobId, String owner) {
         try {
             Timestamp until = new Timestamp(System.currentTimeMillis() + lockTime.toMillis());
             int n = jdbc.update("UPDATE " + tablePrefix + "ACT_RU_JOB SET LOCK_EXP_TIME_ = ? WHERE ID_ = ? AND LOCK_OWNER_ = ?",
@@ -97,8 +151,20 @@ public class JobLease {
             if (n == 0) {
                 LOG.warn("job lease for {} lost: the job is no longer locked by {}", jobId, owner);
             }
+            return n > 0;
         } catch (RuntimeException e) {
             LOG.warn("job lease heartbeat for {} failed: {}", jobId, e.toString());
+            return false;
+        }
+    }
+
+    /** After a rollback: the lock expiry the engine still holds for the job, so its failure handling runs. */
+    void restore(String jobId, String owner, java.util.Date lockedUntil) {
+        try {
+            jdbc.update("UPDATE " + tablePrefix + "ACT_RU_JOB SET LOCK_EXP_TIME_ = ? WHERE ID_ = ? AND LOCK_OWNER_ = ?",
+                    lockedUntil == null ? null : new Timestamp(lockedUntil.getTime()), jobId, owner);
+        } catch (RuntimeException e) {
+            LOG.warn("job lease for {}: could not restore the lock expiry after a rollback: {}", jobId, e.toString());
         }
     }
 
