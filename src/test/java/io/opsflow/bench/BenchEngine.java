@@ -64,6 +64,11 @@ final class BenchEngine implements AutoCloseable {
 
     /** Builds the engine with the job executor stopped; {@link #startJobExecutor()} starts it. */
     static BenchEngine build(HikariDataSource ds, boolean lease, Map<String, Object> beans) {
+        return build(ds, lease, beans, true);
+    }
+
+    /** {@code platform=false}: the bare engine, without opsflow's plugin (input validation, locks, guards, lease). */
+    static BenchEngine build(HikariDataSource ds, boolean lease, Map<String, Object> beans, boolean platform) {
         StandaloneProcessEngineConfiguration cfg = new StandaloneProcessEngineConfiguration();
         cfg.setDataSource(ds);
         cfg.setTransactionsExternallyManaged(false);
@@ -94,22 +99,27 @@ final class BenchEngine implements AutoCloseable {
         RunbookLocks[] locks = new RunbookLocks[1];
         ApprovalRecords[] records = new ApprovalRecords[1];
         var environments = TestEngines.defaultEnvironments();
-        cfg.getProcessEnginePlugins().add(new OpsflowEnginePlugin(() -> registry, () -> environments, () -> {
-            if (locks[0] == null) {
-                locks[0] = new RunbookLocks(new JdbcTemplate(ds));
-            }
-            return locks[0];
-        }, () -> jobLease, () -> {
-            if (records[0] == null) {
-                records[0] = new ApprovalRecords(new JdbcTemplate(ds), null);
-            }
-            return records[0];
-        }));
+        if (platform) {
+            cfg.getProcessEnginePlugins().add(new OpsflowEnginePlugin(() -> registry, () -> environments, () -> {
+                if (locks[0] == null) {
+                    locks[0] = new RunbookLocks(new JdbcTemplate(ds));
+                }
+                return locks[0];
+            }, () -> jobLease, () -> {
+                if (records[0] == null) {
+                    records[0] = new ApprovalRecords(new JdbcTemplate(ds), null);
+                }
+                return records[0];
+            }));
+            cfg.getProcessEnginePlugins().add(new io.opsflow.step.lease.ConflictsRetryAtOnce());
+        }
         ProcessEngineConfigurationImpl impl = cfg;
         ProcessEngine engine = impl.buildProcessEngine();
         // the platform's own tables, created once (the application creates them at startup, single-threaded)
-        locks[0] = new RunbookLocks(new JdbcTemplate(ds));
-        records[0] = new ApprovalRecords(new JdbcTemplate(ds), null);
+        if (platform) {
+            locks[0] = new RunbookLocks(new JdbcTemplate(ds));
+            records[0] = new ApprovalRecords(new JdbcTemplate(ds), null);
+        }
         var d = engine.getRepositoryService().createDeployment().name("bench");
         d.addModelInstance("bench-noop.bpmn", Bpmn.createExecutableProcess("bench-noop")
                 .camundaHistoryTimeToLive(1).startEvent().endEvent().done());
