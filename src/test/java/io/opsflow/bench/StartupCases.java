@@ -110,12 +110,12 @@ final class StartupCases {
                 }
             }
             double seconds = (System.nanoTime() - t) / 1e9;
-            Thread.sleep(3000); // settle: what starts right after the first answer
+            Thread.sleep(2000); // settle: what starts right after the first answer
             double rss = rssMb(p.pid());
             return new Start(seconds, rss);
         } finally {
             p.destroy();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+            if (!p.waitFor(8, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         }
