@@ -100,17 +100,9 @@ final class BenchEngine implements AutoCloseable {
         ApprovalRecords[] records = new ApprovalRecords[1];
         var environments = TestEngines.defaultEnvironments();
         if (platform) {
-            cfg.getProcessEnginePlugins().add(new OpsflowEnginePlugin(() -> registry, () -> environments, () -> {
-                if (locks[0] == null) {
-                    locks[0] = new RunbookLocks(new JdbcTemplate(ds));
-                }
-                return locks[0];
-            }, () -> jobLease, () -> {
-                if (records[0] == null) {
-                    records[0] = new ApprovalRecords(new JdbcTemplate(ds), null);
-                }
-                return records[0];
-            }));
+            // locks and approval records are created right after the engine (their tables need its schema)
+            cfg.getProcessEnginePlugins().add(new OpsflowEnginePlugin(() -> registry, () -> environments,
+                    () -> locks[0], () -> jobLease, () -> records[0]));
             cfg.getProcessEnginePlugins().add(new io.opsflow.step.lease.ConflictsRetryAtOnce());
         }
         ProcessEngineConfigurationImpl impl = cfg;
@@ -144,15 +136,20 @@ final class BenchEngine implements AutoCloseable {
         return b.endEvent("End").done();
     }
 
-    /** start → fork → n branches, each one async service task → join → end. */
+    /**
+     * start → fork → n branches, each one async, NON-exclusive service task → join → end. Camunda runs the jobs of one
+     * instance one at a time unless they are marked {@code camunda:exclusive="false"}: only then do the branches run
+     * at the same time (and can conflict at the join, which {@code ConflictsRetryAtOnce} retries at once).
+     */
     static BpmnModelInstance parallel(String key, int n, String delegate) {
         ProcessBuilder p = Bpmn.createExecutableProcess(key).camundaHistoryTimeToLive(1);
         ParallelGatewayBuilder fork = p.startEvent("Start").parallelGateway("Gateway_Fork");
-        fork.serviceTask("Task_Branch1").camundaAsyncBefore().camundaDelegateExpression(delegate)
+        fork.serviceTask("Task_Branch1").camundaAsyncBefore().camundaExclusive(false)
+                .camundaDelegateExpression(delegate)
                 .parallelGateway("Gateway_Join").endEvent("End");
         for (int i = 2; i <= n; i++) {
             fork.moveToNode("Gateway_Fork").serviceTask("Task_Branch" + i).camundaAsyncBefore()
-                    .camundaDelegateExpression(delegate).connectTo("Gateway_Join");
+                    .camundaExclusive(false).camundaDelegateExpression(delegate).connectTo("Gateway_Join");
         }
         return fork.done();
     }

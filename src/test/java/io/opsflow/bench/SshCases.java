@@ -61,6 +61,7 @@ final class SshCases {
             List<Double> floor = new ArrayList<>();
             List<Double> ssh = new ArrayList<>();
             List<Double> opsflow = new ArrayList<>();
+            List<Double> inside = new ArrayList<>();
             try (BenchEngine e = BenchEngine.build(BenchEngine.h2(), true,
                     Map.of("sshCommand", sshCommand, "noop", (JavaDelegate) x -> { }))) {
                 e.startJobExecutor();
@@ -68,11 +69,17 @@ final class SshCases {
                 for (int r = 0; r < reps; r++) {
                     floor.add(sequence(viaMaster));
                     ssh.add(sequence(plain));
-                    opsflow.add(runbook(e, vars));
+                    String[] pi = new String[1];
+                    opsflow.add(runbook(e, vars, pi));
+                    inside.add(insideSteps(e, pi[0]));
                 }
                 double f = Bench.median(floor);
                 double s = Bench.median(ssh);
                 double o = Bench.median(opsflow);
+                double in = Bench.median(inside);
+                b.put("step_ms_inside_step", in * 1000 / STEPS);
+                b.put("step_ms_between_steps", (o - in) * 1000 / STEPS);
+                b.put("step_ms_controlmaster_command", f * 1000 / STEPS);
                 b.put("step_seconds_opsflow_50", o);
                 b.put("step_seconds_controlmaster_50", f);
                 b.put("step_seconds_plain_ssh_50", s);
@@ -80,9 +87,12 @@ final class SshCases {
                 b.put("step_overhead_vs_plain_ssh", o / s);
                 b.row("50 sequential ssh steps vs ControlMaster", Bench.fmt(o, "s"), Bench.fmt(f, "s"),
                         Bench.ratio(o / f), "<= 1.10");
+                b.row("  per step: inside the step / engine between steps", Bench.fmt(in * 1000 / STEPS, "ms"),
+                        Bench.fmt((o - in) * 1000 / STEPS, "ms"), "-", "-");
                 b.row("50 sequential ssh steps vs new ssh each", Bench.fmt(o, "s"), Bench.fmt(s, "s"),
                         Bench.ratio(o / s), "(record)");
             } finally {
+                connections.close(); // before sshd stops: no "broken transport" noise from pooled connections
                 List<String> exit = new ArrayList<>(base);
                 exit.addAll(List.of("-o", "ControlPath=" + sock, "-O", "exit", dest));
                 Bench.exec(exit, null, 30);
@@ -98,9 +108,16 @@ final class SshCases {
         return (System.nanoTime() - t) / 1e9;
     }
 
-    private static double runbook(BenchEngine e, Map<String, Object> vars) throws Exception {
+    /** Sum of the 50 steps' own durations (history: from the job's start of the task to its end). */
+    private static double insideSteps(BenchEngine e, String pi) {
+        return e.engine.getHistoryService().createHistoricActivityInstanceQuery().processInstanceId(pi)
+                .activityType("serviceTask").list().stream().mapToLong(a -> a.getDurationInMillis()).sum() / 1000.0;
+    }
+
+    private static double runbook(BenchEngine e, Map<String, Object> vars, String[] started) throws Exception {
         long t = System.nanoTime();
         String pi = e.engine.getRuntimeService().startProcessInstanceByKey("bench-ssh-seq", vars).getId();
+        started[0] = pi;
         if (!e.awaitEnd(pi, Duration.ofMinutes(3))) {
             throw new IllegalStateException("the 50-step runbook did not end within 3 minutes: "
                     + e.engine.getManagementService().createJobQuery().processInstanceId(pi).list());

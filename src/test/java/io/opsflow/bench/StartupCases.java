@@ -38,7 +38,7 @@ final class StartupCases {
                 throw new IllegalStateException(p + " is missing: bench/run builds it");
             }
         }
-        int reps = b.reps(1, 3);
+        int reps = b.reps(1, 2); // a start takes 15-60 s on a loaded 2-core machine
         List<Double> os = new ArrayList<>();
         List<Double> bs = new ArrayList<>();
         List<Double> om = new ArrayList<>();
