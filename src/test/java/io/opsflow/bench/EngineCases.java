@@ -44,8 +44,14 @@ final class EngineCases {
             jobsPerSecond(withLease, 20); // warm-up (class loading, JIT)
             jobsPerSecond(without, 20);
             for (int r = 0; r < reps; r++) {
-                on.add(jobsPerSecond(withLease, instances));
-                off.add(jobsPerSecond(without, instances));
+                // alternate which goes first, so a load change on the machine does not favour one side
+                if (r % 2 == 0) {
+                    on.add(jobsPerSecond(withLease, instances));
+                    off.add(jobsPerSecond(without, instances));
+                } else {
+                    off.add(jobsPerSecond(without, instances));
+                    on.add(jobsPerSecond(withLease, instances));
+                }
             }
         }
         double a = Bench.median(on);

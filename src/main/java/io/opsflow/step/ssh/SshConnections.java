@@ -73,9 +73,19 @@ public class SshConnections implements AutoCloseable {
 
     @Autowired
     public SshConnections(SshProperties properties,
-                          @Value("${opsflow.ssh.pool.idle-timeout:PT60S}") Duration idleTimeout,
+                          @Value("${opsflow.ssh.pool.idle-timeout:PT60S}") String idleTimeout,
                           @Value("${opsflow.ssh.pool.max-sessions-per-connection:3}") int maxSessionsPerConnection) {
-        this(properties.connectTimeout(), idleTimeout, maxSessionsPerConnection);
+        this(properties.connectTimeout(), isoDuration("opsflow.ssh.pool.idle-timeout", idleTimeout),
+                maxSessionsPerConnection);
+    }
+
+    private static Duration isoDuration(String property, String value) {
+        try {
+            return Duration.parse(value.strip());
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException(property + " must be an ISO-8601 duration such as PT60S: '" + value
+                    + "'", e);
+        }
     }
 
     public SshConnections(SshProperties properties) {
