@@ -102,6 +102,12 @@ public final class Bench {
         results.put(key, value instanceof Double d ? round(d) : value);
     }
 
+    /** Records a ratio under {@code key} and prints its row: opsflow's and the baseline's figure, ratio, goal. */
+    void compare(String key, String what, double ratio, double opsflow, double baseline, String unit, String goal) {
+        put(key, ratio);
+        row(what, fmt(opsflow, unit), fmt(baseline, unit), ratio(ratio), goal);
+    }
+
     void note(String key, String why) {
         notes.put(key, why);
     }

@@ -87,17 +87,13 @@ final class FanOutCases {
             b.put("fanout_50_ansible_raw_s", a);
             b.put("fanout_50_parallel_ssh_s", p);
             b.put("fanout_50_slowest_host_alone_s", slowest);
-            b.put("fanout_ansible_over_opsflow", a / o);
-            b.put("fanout_vs_parallel_ssh", o / p);
-            b.put("fanout_over_slowest_host", o / slowest);
-            b.row("fan-out 50 hosts: ansible -m raw over opsflow", Bench.fmt(o, "s"), Bench.fmt(a, "s"),
-                    Bench.ratio(a / o), ">= 3.0");
-            b.row("fan-out 50 hosts vs parallel ssh &", Bench.fmt(o, "s"), Bench.fmt(p, "s"), Bench.ratio(o / p),
-                    "<= 1.2");
-            b.row("fan-out 50 hosts vs slowest host alone", Bench.fmt(o, "s"), Bench.fmt(slowest, "s"),
-                    Bench.ratio(o / slowest), "<= 1.5");
-            b.row("fan-out 50 hosts, connections pooled vs new", Bench.fmt(w, "s"), Bench.fmt(o, "s"),
-                    Bench.ratio(w / o), "(record)");
+            b.compare("fanout_ansible_over_opsflow", "fan-out 50 hosts: ansible -m raw over opsflow", a / o, o, a, "s",
+                    ">= 3.0");
+            b.compare("fanout_vs_parallel_ssh", "fan-out 50 hosts vs parallel ssh &", o / p, o, p, "s", "<= 1.2");
+            b.compare("fanout_over_slowest_host", "fan-out 50 hosts vs slowest host alone", o / slowest, o, slowest,
+                    "s", "<= 1.5");
+            b.compare("fanout_pooled_over_new", "fan-out 50 hosts, connections pooled vs new", w / o, w, o, "s",
+                    "(record)");
 
             Map<String, Object> curve = new LinkedHashMap<>();
             for (int size : new int[] {5, 20, 50, 100}) {

@@ -83,14 +83,12 @@ final class SshCases {
                 b.put("step_seconds_opsflow_50", o);
                 b.put("step_seconds_controlmaster_50", f);
                 b.put("step_seconds_plain_ssh_50", s);
-                b.put("step_overhead_vs_floor", o / f);
-                b.put("step_overhead_vs_plain_ssh", o / s);
-                b.row("50 sequential ssh steps vs ControlMaster", Bench.fmt(o, "s"), Bench.fmt(f, "s"),
-                        Bench.ratio(o / f), "<= 1.10");
+                b.compare("step_overhead_vs_floor", "50 sequential ssh steps vs ControlMaster", o / f, o, f, "s",
+                        "<= 1.10");
                 b.row("  per step: inside the step / engine between steps", Bench.fmt(in * 1000 / STEPS, "ms"),
                         Bench.fmt((o - in) * 1000 / STEPS, "ms"), "-", "-");
-                b.row("50 sequential ssh steps vs new ssh each", Bench.fmt(o, "s"), Bench.fmt(s, "s"),
-                        Bench.ratio(o / s), "(record)");
+                b.compare("step_overhead_vs_plain_ssh", "50 sequential ssh steps vs new ssh each", o / s, o, s, "s",
+                        "(record)");
             } finally {
                 connections.close(); // before sshd stops: no "broken transport" noise from pooled connections
                 List<String> exit = new ArrayList<>(base);
