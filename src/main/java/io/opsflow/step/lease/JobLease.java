@@ -2,7 +2,6 @@ package io.opsflow.step.lease;
 
 import java.sql.Timestamp;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,11 +45,7 @@ public class JobLease {
     private final Duration lockTime;
     private final Duration heartbeat;
     private final String tablePrefix;
-    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, r -> {
-        Thread t = new Thread(r, "opsflow-job-lease");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService scheduler = scheduler();
 
     public JobLease(DataSource dataSource,
                     @Value("${camunda.bpm.job-execution.lock-time-in-millis:300000}") long lockTimeMillis,
@@ -59,6 +54,18 @@ public class JobLease {
         this.lockTime = Duration.ofMillis(lockTimeMillis);
         this.heartbeat = Duration.ofMillis(Math.max(200, lockTimeMillis / 4));
         this.tablePrefix = tablePrefix == null ? "" : tablePrefix;
+    }
+
+    /** One daemon thread; a cancelled heartbeat (every short step's) leaves the queue at once, not after its delay. */
+    private static ScheduledExecutorService scheduler() {
+        java.util.concurrent.ScheduledThreadPoolExecutor s = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                r -> {
+                    Thread t = new Thread(r, "opsflow-job-lease");
+                    t.setDaemon(true);
+                    return t;
+                });
+        s.setRemoveOnCancelPolicy(true);
+        return s;
     }
 
     /** Holds the current job's lock until {@link Lease#close()}; a no-op lease when not running in a job. */
