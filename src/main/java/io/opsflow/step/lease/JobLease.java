@@ -2,8 +2,10 @@ package io.opsflow.step.lease;
 
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
@@ -31,8 +33,10 @@ import org.springframework.stereotype.Component;
  * with it and the lock expires after at most one lock time (2 minutes by default): another node resumes the step.
  * Outside a job (a test executing a delegate directly) the lease does nothing.
  * <p>
- * The first heartbeat comes after one heartbeat interval (a quarter of the lock time), not at once: the job executor
- * has just locked the job for a full lock time, so a step shorter than the interval costs no database write at all.
+ * The first heartbeat comes after one to two heartbeat intervals (an interval is a quarter of the lock time), not at
+ * once: the job executor has just locked the job for a full lock time, so a step shorter than the interval costs no
+ * database write and no timer at all (one sweeper thread extends every lease that has lived an interval). A job that
+ * waited in the executor's queue until less than two intervals of its lock were left is extended at once.
  * When the step's transaction rolls back after the lease moved the lock, the lock expiry is put back to the value the
  * engine holds for the job: Camunda's failed-job handling treats a job whose lock expiry changed as acquired again
  * and leaves it alone, which would hold a failed (e.g. optimistic-locking) job for a whole lock time.
@@ -45,7 +49,8 @@ public class JobLease {
     private final Duration lockTime;
     private final Duration heartbeat;
     private final String tablePrefix;
-    private final ScheduledExecutorService scheduler = scheduler();
+    /** The leases held now; one sweeper extends those that have lived a heartbeat interval. */
+    private final Set<Held> held = ConcurrentHashMap.newKeySet();
 
     public JobLease(DataSource dataSource,
                     @Value("${camunda.bpm.job-execution.lock-time-in-millis:300000}") long lockTimeMillis,
@@ -54,33 +59,44 @@ public class JobLease {
         this.lockTime = Duration.ofMillis(lockTimeMillis);
         this.heartbeat = Duration.ofMillis(Math.max(200, lockTimeMillis / 4));
         this.tablePrefix = tablePrefix == null ? "" : tablePrefix;
+        ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "opsflow-job-lease");
+            t.setDaemon(true);
+            return t;
+        });
+        sweeper.scheduleWithFixedDelay(this::sweep, heartbeat.toMillis(), heartbeat.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
-    /** One daemon thread; a cancelled heartbeat (every short step's) leaves the queue at once, not after its delay. */
-    private static ScheduledExecutorService scheduler() {
-        java.util.concurrent.ScheduledThreadPoolExecutor s = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
-                r -> {
-                    Thread t = new Thread(r, "opsflow-job-lease");
-                    t.setDaemon(true);
-                    return t;
-                });
-        s.setRemoveOnCancelPolicy(true);
-        return s;
-    }
-
-    /** Holds the current job's lock until {@link Lease#close()}; a no-op lease when not running in a job. */
+    /**
+     * Holds the current job's lock until {@link Lease#close()}; a no-op lease when not running in a job. Holding and
+     * closing only add to and remove from a set: a step shorter than a heartbeat interval costs no database write
+     * and no timer. The sweeper extends a lease's lock within one to two intervals of its start (the lock time is
+     * four intervals), then every interval.
+     */
     public Lease hold() {
         JobExecutorContext ctx = Context.getJobExecutorContext();
         JobEntity job = ctx == null ? null : ctx.getCurrentJob();
         if (job == null || job.getLockOwner() == null) {
             return Lease.NONE;
         }
-        Held held = new Held(job.getId(), job.getLockOwner(), job.getLockExpirationTime());
-        held.beat = scheduler.scheduleWithFixedDelay(held::beat, heartbeat.toMillis(), heartbeat.toMillis(),
-                TimeUnit.MILLISECONDS);
-        LOG.debug("holding lease on job {} (owner {}), heartbeat every {} ms", held.jobId, held.owner,
+        Held h = new Held(job.getId(), job.getLockOwner(), job.getLockExpirationTime(), System.nanoTime());
+        held.add(h);
+        if (h.expiresWithin(2 * heartbeat.toMillis())) {
+            h.beat(); // the job waited in the executor's queue while its lock ran down
+        }
+        LOG.debug("holding lease on job {} (owner {}), heartbeat every {} ms", h.jobId, h.owner,
                 heartbeat.toMillis());
-        return held;
+        return h;
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        for (Held h : held) {
+            if (now - h.since >= heartbeat.toNanos() || h.expiresWithin(2 * heartbeat.toMillis())) {
+                h.beat();
+            }
+        }
     }
 
     /** One held lease: heartbeats and the end of the lease never overlap. */
@@ -88,19 +104,28 @@ public class JobLease {
         final String jobId;
         final String owner;
         final java.util.Date lockedUntil;
-        ScheduledFuture<?> beat;
+        final long since;
+        private volatile long expiresAtMillis;
         private boolean extended;
         private boolean ended;
 
-        Held(String jobId, String owner, java.util.Date lockedUntil) {
+        Held(String jobId, String owner, java.util.Date lockedUntil, long since) {
             this.jobId = jobId;
             this.owner = owner;
             this.lockedUntil = lockedUntil;
+            this.since = since;
+            this.expiresAtMillis = lockedUntil == null ? Long.MAX_VALUE : lockedUntil.getTime();
+        }
+
+        boolean expiresWithin(long millis) {
+            return expiresAtMillis - System.currentTimeMillis() <= millis;
         }
 
         synchronized void beat() {
+            long until = System.currentTimeMillis() + lockTime.toMillis();
             if (!ended && extend(jobId, owner)) {
                 extended = true;
+                expiresAtMillis = until;
             }
         }
 
@@ -114,9 +139,7 @@ public class JobLease {
                 return;
             }
             ended = true;
-            if (beat != null) {
-                beat.cancel(false);
-            }
+            held.remove(this);
             if (rolledBack && extended) {
                 restore(jobId, owner, lockedUntil);
             }
