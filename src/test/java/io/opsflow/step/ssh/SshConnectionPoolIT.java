@@ -22,11 +22,8 @@ import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionListener;
-import org.apache.sshd.server.Environment;
-import org.apache.sshd.server.ExitCallback;
 import org.apache.sshd.server.SshServer;
-import org.apache.sshd.server.channel.ChannelSession;
-import org.apache.sshd.server.command.Command;
+import org.apache.sshd.server.command.AbstractCommandSupport;
 import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -244,7 +241,7 @@ class SshConnectionPoolIT {
         s.setKeyPairProvider(keys);
         s.setPublickeyAuthenticator((user, key, session) -> "pool".equals(user)
                 && KeyUtils.compareKeys(key, clientPublic));
-        s.setCommandFactory((channel, command) -> new Ok());
+        s.setCommandFactory((channel, command) -> new Ok(command));
         s.addSessionListener(new SessionListener() {
             @Override
             public void sessionCreated(Session session) {
@@ -257,45 +254,20 @@ class SshConnectionPoolIT {
     }
 
     /** Prints "ok" and exits 0. */
-    static final class Ok implements Command {
-        private OutputStream out;
-        private ExitCallback exit;
-
-        @Override
-        public void start(ChannelSession channel, Environment env) {
-            Thread t = new Thread(() -> {
-                try {
-                    out.write("ok\n".getBytes(StandardCharsets.UTF_8));
-                    out.flush();
-                    exit.onExit(0);
-                } catch (IOException e) {
-                    exit.onExit(255);
-                }
-            }, "pool-it-command");
-            t.setDaemon(true);
-            t.start();
+    static final class Ok extends AbstractCommandSupport {
+        Ok(String command) {
+            super(command, null);
         }
 
         @Override
-        public void destroy(ChannelSession channel) {
-        }
-
-        @Override
-        public void setInputStream(java.io.InputStream in) {
-        }
-
-        @Override
-        public void setOutputStream(OutputStream out) {
-            this.out = out;
-        }
-
-        @Override
-        public void setErrorStream(OutputStream err) {
-        }
-
-        @Override
-        public void setExitCallback(ExitCallback callback) {
-            this.exit = callback;
+        public void run() {
+            try {
+                getOutputStream().write("ok\n".getBytes(StandardCharsets.UTF_8));
+                getOutputStream().flush();
+                onExit(0);
+            } catch (IOException e) {
+                onExit(255, e.toString());
+            }
         }
     }
 }
