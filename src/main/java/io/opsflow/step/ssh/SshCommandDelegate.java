@@ -20,7 +20,12 @@ import io.opsflow.step.exec.StepLogs;
  * come from configuration only ({@code opsflow.ssh.key-ref}, {@code passphrase-ref}, {@code known-hosts},
  * {@code fingerprints}), never from variables.
  *
- * <p>Outputs: {@code exitCode}, {@code stdoutTail} (last 4 KB), {@code <activityId>_log} (log tail).
+ * <p>Outputs: {@code exitCode}, {@code stdoutTail} (last 4 KB), {@code <activityId>_log} (log tail), set as LOCAL
+ * variables: on the activity's own scope when the task has input/output mappings (the diagram maps what it needs
+ * to process names with {@code camunda:outputParameter}, e.g. {@code <camunda:outputParameter name="healthExit">
+ * ${exitCode}</camunda:outputParameter>}), else on the execution that runs the task — the process instance in a
+ * sequence, the branch in a parallel split or multi-instance — so parallel runs of the step never write one
+ * process-level variable at once.
  * An exit code outside {@code okExitCodes} → {@code BpmnError("SSH_COMMAND_FAILED")} (outputs are set first).
  * Connection, host key, authentication failures and timeouts are exceptions (retry, then incident).
  */
@@ -58,8 +63,8 @@ public class SshCommandDelegate implements JavaDelegate {
         try (StepLog log = stepLogs.forExecution(execution)) {
             try {
                 SshResult r = step.run(target, command, timeout, log);
-                execution.setVariable("exitCode", r.exitCode());
-                execution.setVariable("stdoutTail", r.stdoutTail(STDOUT_TAIL_CHARS));
+                execution.setVariableLocal("exitCode", r.exitCode());
+                execution.setVariableLocal("stdoutTail", r.stdoutTail(STDOUT_TAIL_CHARS));
                 if (!okCodes.contains(r.exitCode())) {
                     String msg = "command on " + target.display() + " exited " + r.exitCode() + " (accepted: "
                             + okCodes + ")" + (r.stderrTail().isBlank() ? "" : "; stderr: "
@@ -68,7 +73,7 @@ public class SshCommandDelegate implements JavaDelegate {
                     throw new BpmnError(ERROR_COMMAND_FAILED, msg);
                 }
             } finally {
-                execution.setVariable(execution.getCurrentActivityId() + "_log", log.tail());
+                execution.setVariableLocal(execution.getCurrentActivityId() + "_log", log.tail());
             }
         }
     }

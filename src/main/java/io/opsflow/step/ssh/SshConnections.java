@@ -13,9 +13,19 @@ import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 import io.opsflow.step.exec.SecretRef;
@@ -36,26 +46,71 @@ import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
  * reference), with passphrase support. Every failure is typed and its message says what to fix:
  * {@link SshConnectException}, {@link HostKeyVerificationException}, {@link SshAuthenticationException}.
  *
- * <p>SSHJ pools nothing: one {@link SshSession} is one TCP connection; run the commands of one step on it
- * consecutively, and use {@link SshFanOut} for many hosts.
+ * <p>Connections are pooled per target (SSHJ pools nothing, see hierynomus/sshj#584): {@link #open} hands out an
+ * {@link SshSession} on an authenticated connection, reused when one to the same target is idle or has room (at
+ * most {@code maxSessionsPerConnection} sessions share one connection: OpenSSH refuses channels past
+ * {@code MaxSessions}, 10 by default, and a session may use up to three: command, kill, SFTP). Closing the session
+ * returns the connection. A pooled connection is reused only while it is alive (keepalive every
+ * {@value #KEEPALIVE_SECONDS} s) and while the host key it verified is still trusted by the target's current
+ * known_hosts/fingerprints; when a new connection to a host presents a different host key, every pooled connection
+ * to that host is retired. Connections idle longer than {@code idleTimeout} are closed. {@link #openDedicated} opens a
+ * connection of its own, closed with its session.
  */
 @Component
-public class SshConnections {
-    private static final int KEEPALIVE_SECONDS = 30;
+public class SshConnections implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SshConnections.class);
+    private static final int KEEPALIVE_SECONDS = 15;
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    public static final int DEFAULT_MAX_SESSIONS_PER_CONNECTION = 3;
 
     private final Duration connectTimeout;
+    private final Duration idleTimeout;
+    private final int maxSessionsPerConnection;
     private final Config config;
+    private final Map<SshTarget, HostPool> pools = new ConcurrentHashMap<>();
+    private ScheduledExecutorService evictor;
+    private boolean closed;
 
     @Autowired
+    public SshConnections(SshProperties properties,
+                          @Value("${opsflow.ssh.pool.idle-timeout:PT60S}") String idleTimeout,
+                          @Value("${opsflow.ssh.pool.max-sessions-per-connection:3}") int maxSessionsPerConnection) {
+        this(properties.connectTimeout(), isoDuration("opsflow.ssh.pool.idle-timeout", idleTimeout),
+                maxSessionsPerConnection);
+    }
+
+    private static Duration isoDuration(String property, String value) {
+        try {
+            return Duration.parse(value.strip());
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException(property + " must be an ISO-8601 duration such as PT60S: '" + value
+                    + "'", e);
+        }
+    }
+
     public SshConnections(SshProperties properties) {
         this(properties.connectTimeout());
     }
 
     public SshConnections(Duration connectTimeout) {
+        this(connectTimeout, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS_PER_CONNECTION);
+    }
+
+    public SshConnections(Duration connectTimeout, Duration idleTimeout, int maxSessionsPerConnection) {
         if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new IllegalArgumentException("ssh connect timeout must be positive: " + connectTimeout);
         }
+        if (idleTimeout == null || idleTimeout.isNegative()) {
+            throw new IllegalArgumentException("ssh pool idle timeout must not be negative: " + idleTimeout
+                    + " (PT0S: no pooling)");
+        }
+        if (maxSessionsPerConnection < 1 || maxSessionsPerConnection > 9) {
+            throw new IllegalArgumentException("opsflow.ssh.pool.max-sessions-per-connection must be 1..9 (OpenSSH"
+                    + " MaxSessions is 10 by default): " + maxSessionsPerConnection);
+        }
         this.connectTimeout = connectTimeout;
+        this.idleTimeout = idleTimeout;
+        this.maxSessionsPerConnection = maxSessionsPerConnection;
         DefaultConfig c = new DefaultConfig();
         c.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
         this.config = c;
@@ -65,11 +120,174 @@ public class SshConnections {
         return connectTimeout;
     }
 
-    /** Connects, verifies the host key and authenticates. The caller closes the session. */
+    /**
+     * A session on an authenticated connection to {@code target}: a pooled one when possible, else a new one (host
+     * key verified, key authentication), which joins the pool. Closing the session returns the connection.
+     */
     public SshSession open(SshTarget target) {
+        if (idleTimeout.isZero()) {
+            return openDedicated(target);
+        }
+        TrustingVerifier trust = verifier(target);
+        HostPool pool = pools.computeIfAbsent(target, t -> new HostPool());
+        synchronized (pool) {
+            Pooled best = null;
+            for (Iterator<Pooled> it = pool.connections.iterator(); it.hasNext(); ) {
+                Pooled c = it.next();
+                if (!c.alive() || !trust.stillTrusts(target, c.hostKey)) {
+                    LOG.debug("ssh pool {}: retiring a connection ({})", target.display(),
+                            c.alive() ? "its host key is no longer trusted" : "connection lost");
+                    it.remove();
+                    c.retire();
+                    continue;
+                }
+                if (c.holders < maxSessionsPerConnection && (best == null || c.holders < best.holders)) {
+                    best = c;
+                }
+            }
+            if (best != null) {
+                best.holders++;
+                return new SshSession(target, best.client, best, true);
+            }
+        }
+        // a new connection, opened outside the pool's lock: other hosts and other sessions do not wait for it
+        Connected fresh = connect(target, trust);
+        Pooled c = new Pooled(pool, fresh.client, fresh.hostKey);
+        synchronized (pool) {
+            for (Iterator<Pooled> it = pool.connections.iterator(); it.hasNext(); ) {
+                Pooled old = it.next();
+                if (!sha256Fingerprint(old.hostKey).equals(sha256Fingerprint(fresh.hostKey))) {
+                    LOG.warn("ssh {}: the host key changed to {}; pooled connections verified with {} are closed",
+                            target.display(), sha256Fingerprint(fresh.hostKey), sha256Fingerprint(old.hostKey));
+                    it.remove();
+                    old.retire();
+                }
+            }
+            c.holders = 1;
+            pool.connections.add(c);
+        }
+        startEvictor();
+        return new SshSession(target, c.client, c, false);
+    }
+
+    /** Connects, verifies the host key and authenticates a connection of its own: closing the session closes it. */
+    public SshSession openDedicated(SshTarget target) {
+        return new SshSession(target, connect(target, verifier(target)).client);
+    }
+
+    /** Connections in the pool for {@code target} (for tests and metrics). */
+    public int pooledConnections(SshTarget target) {
+        HostPool p = pools.get(target);
+        if (p == null) {
+            return 0;
+        }
+        synchronized (p) {
+            return p.connections.size();
+        }
+    }
+
+    /** Closes pooled connections idle longer than the idle timeout (also run periodically). */
+    public void evictIdle() {
+        long now = System.nanoTime();
+        for (HostPool p : pools.values()) {
+            synchronized (p) {
+                for (Iterator<Pooled> it = p.connections.iterator(); it.hasNext(); ) {
+                    Pooled c = it.next();
+                    if (c.holders == 0 && (now - c.idleSince >= idleTimeout.toNanos() || !c.alive())) {
+                        it.remove();
+                        c.retire();
+                    }
+                }
+            }
+        }
+    }
+
+    private synchronized void startEvictor() {
+        if (evictor != null || closed) {
+            return;
+        }
+        evictor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ssh-pool-evictor");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = Math.max(100, Math.min(5000, idleTimeout.toMillis() / 2));
+        evictor.scheduleWithFixedDelay(this::evictIdle, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Closes every pooled connection; sessions still open keep theirs until they close. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            if (evictor != null) {
+                evictor.shutdownNow();
+            }
+        }
+        for (HostPool p : pools.values()) {
+            synchronized (p) {
+                for (Pooled c : p.connections) {
+                    c.retire();
+                }
+                p.connections.clear();
+            }
+        }
+    }
+
+    /** The pooled connections to one target. */
+    private static final class HostPool {
+        final List<Pooled> connections = new ArrayList<>();
+    }
+
+    /** One pooled connection; fields guarded by its pool's monitor. */
+    static final class Pooled implements SshSession.Release {
+        private final HostPool pool;
+        final SSHClient client;
+        final PublicKey hostKey;
+        int holders;
+        long idleSince = System.nanoTime();
+        boolean retired;
+
+        Pooled(HostPool pool, SSHClient client, PublicKey hostKey) {
+            this.pool = pool;
+            this.client = client;
+            this.hostKey = hostKey;
+        }
+
+        boolean alive() {
+            return !retired && client.isConnected() && client.isAuthenticated();
+        }
+
+        /** Out of the pool: closed now when nobody uses it, else when the last session returns it. */
+        void retire() {
+            retired = true;
+            if (holders == 0) {
+                closeQuietly(client);
+            }
+        }
+
+        @Override
+        public void release(boolean broken) {
+            synchronized (pool) {
+                holders--;
+                idleSince = System.nanoTime();
+                if (broken || !alive()) {
+                    pool.connections.remove(this);
+                    retired = true;
+                }
+                if (retired && holders == 0) {
+                    closeQuietly(client);
+                }
+            }
+        }
+    }
+
+    private record Connected(SSHClient client, PublicKey hostKey) {
+    }
+
+    private Connected connect(SshTarget target, TrustingVerifier verifier) {
         Path keyFile = keyFile(target);
         char[] passphrase = passphrase(target);
-        TrustingVerifier verifier = verifier(target);
         SSHClient client = new SSHClient(config);
         boolean ok = false;
         try {
@@ -106,7 +324,7 @@ public class SshConnections {
                         + "/.ssh/authorized_keys on the host, or fix the user/key configuration.", e);
             }
             ok = true;
-            return new SshSession(target, client);
+            return new Connected(client, verifier.accepted);
         } finally {
             if (passphrase != null) {
                 java.util.Arrays.fill(passphrase, '\0');
@@ -249,6 +467,7 @@ public class SshConnections {
         private final List<HostKeyVerifier> delegates;
         volatile String rejection;
         volatile String presented;
+        volatile PublicKey accepted;
 
         TrustingVerifier(SshTarget target, ReportingKnownHosts knownHosts, List<HostKeyVerifier> delegates) {
             this.target = target;
@@ -260,6 +479,7 @@ public class SshConnections {
         public boolean verify(String hostname, int port, PublicKey key) {
             for (HostKeyVerifier v : delegates) {
                 if (v.verify(hostname, port, key)) {
+                    accepted = key;
                     return true;
                 }
             }
@@ -283,6 +503,16 @@ public class SshConnections {
                         .append(target.pinnedFingerprints()).append('.');
             }
             rejection = msg.toString();
+            return false;
+        }
+
+        /** Whether the current known_hosts/fingerprints still vouch for a key verified earlier. */
+        boolean stillTrusts(SshTarget t, PublicKey key) {
+            for (HostKeyVerifier v : delegates) {
+                if (v.verify(t.host(), t.port(), key)) {
+                    return true;
+                }
+            }
             return false;
         }
 

@@ -16,10 +16,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.stereotype.Component;
 
 /**
- * Runs a function on many hosts with a parallelism limit of its own: a bounded executor per call (SSHJ pools nothing,
- * and many sessions on one client fail). Each host gets ONE connection, opened in the worker thread and reused for all
- * commands the function runs on it, then closed. Every host's outcome is collected; one host failing neither stops
- * nor hides the others.
+ * Runs a function on many hosts with a parallelism limit of its own: a bounded executor per call, so hosts never
+ * wait for one thread or one connection. Each host gets ONE session, taken from the connection pool
+ * ({@link SshConnections#open}: connected, verified and authenticated in the worker thread when no pooled connection
+ * to it is alive) and used for all commands the function runs on it, then returned. Every host's outcome is
+ * collected; one host failing neither stops nor hides the others.
  */
 @Component
 public class SshFanOut {

@@ -31,8 +31,10 @@ import net.schmizz.sshj.xfer.FileSystemFile;
 import net.schmizz.sshj.xfer.InMemorySourceFile;
 
 /**
- * One authenticated SSH connection to one host (from {@link SshConnections#open}). Commands run one after another on
- * it (each in its own channel); not for concurrent use from several threads. Close it when the step is done.
+ * A session on one authenticated SSH connection to one host (from {@link SshConnections#open}, pooled, or
+ * {@link SshConnections#openDedicated}). Commands run one after another on it (each in its own channel); not for
+ * concurrent use from several threads. Close it when the step is done: a pooled connection goes back to its pool
+ * (or is dropped when it broke), a dedicated one is closed.
  */
 public final class SshSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SshSession.class);
@@ -49,11 +51,31 @@ public final class SshSession implements AutoCloseable {
 
     private final SshTarget target;
     private final SSHClient client;
+    private final Release release;
+    private final boolean reused;
+    private volatile boolean broken;
+    private boolean closed;
     private SFTPClient sftp;
 
+    /** Gives a pooled connection back; {@code broken}: it must not be used again. */
+    interface Release {
+        void release(boolean broken);
+    }
+
     SshSession(SshTarget target, SSHClient client) {
+        this(target, client, null, false);
+    }
+
+    SshSession(SshTarget target, SSHClient client, Release release, boolean reused) {
         this.target = target;
         this.client = client;
+        this.release = release;
+        this.reused = reused;
+    }
+
+    /** Whether this session runs on a pooled connection that an earlier session already used. */
+    public boolean reused() {
+        return reused;
     }
 
     public SshTarget target() {
@@ -85,7 +107,12 @@ public final class SshSession implements AutoCloseable {
         Session session;
         try {
             session = client.startSession();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            broken = true;
+            if (reused) {
+                throw new StaleConnectionException("The pooled connection to " + target.display()
+                        + " could not open a channel (nothing ran): " + e.getMessage(), e);
+            }
             throw new SshConnectException("Cannot open a session channel on " + target.display()
                     + " (connection lost or server refused the channel; check MaxSessions): " + e.getMessage(), e);
         }
@@ -136,6 +163,7 @@ public final class SshSession implements AutoCloseable {
                 log.line("cmd", prefix + (sig != null ? "terminated by signal " + sig
                         : "the server reported no exit status (connection lost?)"));
                 if (sig == null && !client.isConnected()) {
+                    broken = true;
                     throw new SshConnectException("Connection to " + target.display() + " was lost while running: "
                             + command, null);
                 }
@@ -330,12 +358,20 @@ public final class SshSession implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             if (sftp != null) {
                 sftp.close();
             }
         } catch (IOException | RuntimeException ignored) {
-            // closing anyway
+            broken = true; // an SFTP channel that does not close cleanly: do not trust the connection
+        }
+        if (release != null) {
+            release.release(broken);
+            return;
         }
         try {
             client.close();

@@ -7,7 +7,10 @@ import org.springframework.stereotype.Component;
 
 import io.opsflow.step.exec.StepLog;
 
-/** Runs one command on one host over a fresh connection. For several commands or hosts see {@link SshFanOut}. */
+/**
+ * Runs one command on one host over a pooled connection ({@link SshConnections#open}). For several commands or hosts
+ * see {@link SshFanOut}.
+ */
 @Component
 public class SshStep {
     private final SshConnections connections;
@@ -30,6 +33,12 @@ public class SshStep {
         log.line("step", "connecting to " + target.display());
         try (SshSession session = connections.open(target)) {
             return session.exec(argv, timeout, log);
+        } catch (StaleConnectionException e) {
+            // the command never started: run it once more, on a new connection
+            log.line("step", "pooled connection to " + target.display() + " was gone; reconnecting");
+            try (SshSession session = connections.open(target)) {
+                return session.exec(argv, timeout, log);
+            }
         }
     }
 }

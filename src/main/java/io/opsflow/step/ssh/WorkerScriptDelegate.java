@@ -23,8 +23,9 @@ import io.opsflow.step.exec.StepLogs;
  * {@code workerScript}: runs one {@code workers/} script on hosts of an environment, at most the environment's
  * parallelism at a time, one connection per host. Inputs: {@code environment}, {@code script} (e.g.
  * {@code service.sh}), {@code scriptArgs} (list or JSON array), optional {@code hosts} (list; default all hosts),
- * optional {@code scriptTimeout} (ISO-8601, default PT10M). Outputs: {@code workerResults} (JSON object host →
- * result line), {@code workerFailedHosts} (list). A script that reports {@code ok:false} on some host is the modelled
+ * optional {@code scriptTimeout} (ISO-8601, default PT10M). Outputs, LOCAL to the task (its own scope when it has
+ * input/output mappings, else the execution running it; see {@link SshCommandDelegate}): {@code workerResults} (JSON
+ * object host → result line), {@code workerFailedHosts} (list), {@code <activityId>_log}. A script that reports {@code ok:false} on some host is the modelled
  * outcome {@code BpmnError WORKER_FAILED}; unreachable hosts and broken output are technical failures.
  */
 @Component("workerScript")
@@ -83,9 +84,9 @@ public class WorkerScriptDelegate implements JavaDelegate {
                     failed.add(host);
                 }
             }
-            execution.setVariable("workerResults", JSON.writeValueAsString(out));
-            execution.setVariable("workerFailedHosts", failed);
-            execution.setVariable(execution.getCurrentActivityId() + "_log", log.tail());
+            execution.setVariableLocal("workerResults", JSON.writeValueAsString(out));
+            execution.setVariableLocal("workerFailedHosts", failed);
+            execution.setVariableLocal(execution.getCurrentActivityId() + "_log", log.tail());
             if (!failed.isEmpty()) {
                 throw new BpmnError(WORKER_FAILED, "workers/" + script + " failed on " + failed);
             }

@@ -1,0 +1,144 @@
+package io.opsflow.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Startup to the first HTTP answer and resident memory after start: the opsflow jar (default sandbox mode: H2 file
+ * database, sandbox fleet) against a bare Camunda 7.24 Spring Boot starter of the same Boot version with the same
+ * engine settings and the same kind of database (bench/bare-starter, built by bench/run). Every start gets a fresh
+ * data directory, so both create their schema.
+ */
+final class StartupCases {
+    private static final Duration LIMIT = Duration.ofSeconds(120);
+    private final Bench b;
+
+    StartupCases(Bench b) {
+        this.b = b;
+    }
+
+    record Start(double seconds, double rssMb) {
+    }
+
+    void run() throws Exception {
+        Path jar = Path.of(b.options.getOrDefault("jar", "target/opsflow-0.1.0-SNAPSHOT.jar"));
+        Path bare = Path.of(b.options.getOrDefault("bare-jar",
+                "bench/bare-starter/target/bare-starter-0.0.0.jar"));
+        for (Path p : List.of(jar, bare)) {
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalStateException(p + " is missing: bench/run builds it");
+            }
+        }
+        int reps = b.reps(1, 2); // a start takes 15-60 s on a loaded 2-core machine
+        List<Double> os = new ArrayList<>();
+        List<Double> bs = new ArrayList<>();
+        List<Double> om = new ArrayList<>();
+        List<Double> bm = new ArrayList<>();
+        for (int r = 0; r < reps; r++) {
+            Start o = opsflow(jar);
+            Start x = bare(bare);
+            os.add(o.seconds);
+            om.add(o.rssMb);
+            bs.add(x.seconds);
+            bm.add(x.rssMb);
+        }
+        double o = Bench.median(os);
+        double x = Bench.median(bs);
+        double orss = Bench.median(om);
+        double xrss = Bench.median(bm);
+        b.put("startup_s_opsflow", o);
+        b.put("startup_s_bare_camunda", x);
+        b.put("rss_mb_opsflow", orss);
+        b.put("rss_mb_bare_camunda", xrss);
+        b.compare("startup_ratio", "startup to first HTTP answer vs bare Camunda starter", o / x, o, x, "s", "<= 1.2");
+        b.compare("rss_ratio", "resident memory after start vs bare Camunda starter", orss / xrss, orss, xrss, "MB",
+                "<= 1.2");
+    }
+
+    private Start opsflow(Path jar) throws Exception {
+        Path dir = Files.createTempDirectory(b.work, "opsflow");
+        int port = freePort();
+        ProcessBuilder pb = new ProcessBuilder("java", "-jar", jar.toAbsolutePath().toString());
+        pb.environment().put("OPSFLOW_VAR_DIR", dir.toString());
+        pb.environment().put("OPSFLOW_PORT", String.valueOf(port));
+        return measure(pb, port, dir);
+    }
+
+    private Start bare(Path jar) throws Exception {
+        Path dir = Files.createTempDirectory(b.work, "bare");
+        int port = freePort();
+        ProcessBuilder pb = new ProcessBuilder("java", "-jar", jar.toAbsolutePath().toString(),
+                "--server.port=" + port, "--bench.data-dir=" + dir);
+        return measure(pb, port, dir);
+    }
+
+    private static Start measure(ProcessBuilder pb, int port, Path dir) throws Exception {
+        pb.redirectErrorStream(true).redirectOutput(dir.resolve("app.log").toFile());
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                .timeout(Duration.ofSeconds(5)).GET().build();
+        long t = System.nanoTime();
+        Process p = pb.start();
+        try {
+            long deadline = t + LIMIT.toNanos();
+            while (true) {
+                if (!p.isAlive()) {
+                    throw new IllegalStateException("application exited with " + p.exitValue() + "; log: "
+                            + tail(dir.resolve("app.log")));
+                }
+                try {
+                    http.send(req, HttpResponse.BodyHandlers.discarding());
+                    break;
+                } catch (IOException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("no HTTP answer within " + LIMIT + "; log: "
+                                + tail(dir.resolve("app.log")));
+                    }
+                    Thread.sleep(25);
+                }
+            }
+            double seconds = (System.nanoTime() - t) / 1e9;
+            Thread.sleep(2000); // settle: what starts right after the first answer
+            double rss = rssMb(p.pid());
+            return new Start(seconds, rss);
+        } finally {
+            p.destroy();
+            if (!p.waitFor(8, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    static double rssMb(long pid) throws IOException {
+        for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (l.startsWith("VmRSS:")) {
+                return Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        }
+        throw new IllegalStateException("no VmRSS for " + pid);
+    }
+
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            String s = Files.readString(log);
+            return s.length() > 3000 ? s.substring(s.length() - 3000) : s;
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+}
