@@ -103,17 +103,15 @@ class ReleaseFormsIT {
         tasklist.shot("release-start-form.png");
 
         // production without a reason: the platform refuses (400) and Tasklist shows why; nothing starts
-        WebElement env = field("environment");
-        env.clear();
-        env.sendKeys("production");
-        field("version").sendKeys("1.2.0");
+        tasklist.fill("environment", () -> field("environment"), "production");
+        tasklist.fill("version", () -> field("version"), "1.2.0");
         tasklist.startButton().click();
         tasklist.until("refusal naming the reason", () -> tasklist.browser.getPageSource()
                 .contains("reason: is required") ? true : null);
         assertThat(engine.getHistoryService().createHistoricProcessInstanceQuery()
                 .processDefinitionKey("release-version").startedBy("operator").unfinished().count()).isZero();
 
-        field("reason").sendKeys("CHG-88 started from the Tasklist form");
+        tasklist.fill("reason", () -> field("reason"), "CHG-88 started from the Tasklist form");
         tasklist.startButton().click();
         var pi = tasklist.until("the run", () -> engine.getHistoryService().createHistoricProcessInstanceQuery()
                 .processDefinitionKey("release-version").startedBy("operator").unfinished().singleResult());

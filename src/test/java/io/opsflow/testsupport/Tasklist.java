@@ -126,6 +126,24 @@ public final class Tasklist implements AutoCloseable {
         return false;
     }
 
+    /**
+     * Sets a form field to {@code value} and waits until it reads back: select-all + delete + type, again until it
+     * sticks ({@code clear()} alone does not always reach an Angular-bound input, and a value typed before the form is
+     * bound is lost: "staging" + "production" became "stagingproduction").
+     */
+    public void fill(String what, Supplier<WebElement> field, String value) {
+        until(what + " = " + value, () -> {
+            WebElement f = field.get();
+            if (value.equals(f.getAttribute("value"))) {
+                return true;
+            }
+            f.sendKeys(org.openqa.selenium.Keys.chord(org.openqa.selenium.Keys.CONTROL, "a"));
+            f.sendKeys(org.openqa.selenium.Keys.DELETE);
+            f.sendKeys(value);
+            return null;
+        });
+    }
+
     /** Start process → the process named {@code name} (found through the dialog's search box). */
     public void openStartForm(String search, String name) {
         visible("start process link", START).click();
