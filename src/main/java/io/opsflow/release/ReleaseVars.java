@@ -94,7 +94,7 @@ public final class ReleaseVars {
     }
 
     public ReleasePlan plan() {
-        return ReleaseJson.plan((String) execution.getVariable(PLAN));
+        return ReleaseJson.plan(vars.jsonText(PLAN));
     }
 
     public int integer(String name) {

@@ -187,10 +187,14 @@ final class ReleaseTestSupport {
     }
 
     Map<String, String> versions(ProcessInstance pi, String name) {
-        return ReleaseJson.versions((String) var(pi, name));
+        return ReleaseJson.versions(String.valueOf(var(pi, name)));
+    }
+
+    ReleasePlan plan(ProcessInstance pi) {
+        return ReleaseJson.plan(String.valueOf(var(pi, "releasePlan")));
     }
 
     List<String> hostList(ProcessInstance pi, String name) {
-        return ReleaseJson.strings((String) var(pi, name));
+        return ReleaseJson.strings(String.valueOf(var(pi, name)));
     }
 }

@@ -80,6 +80,34 @@ class ReleaseVersionProcessTest {
     // ------------------------------------------------------------------------------------------------ happy paths
 
     @Test
+    void aReleaseOverAHundredHostsKeepsEveryVariableWithinWhatTheDatabaseHolds() {
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(100, "1.0.0"), rolling(100, "1.1.0"));
+
+        ProcessInstance pi = run(vars("batchSize", 25));
+
+        assertThat(t.var(pi, "outcome")).isEqualTo("SUCCEEDED");
+        assertThat(t.plan(pi).entries()).hasSize(100);
+        assertThat(t.versions(pi, "hostsAfter")).hasSize(100).containsValue("1.1.0").doesNotContainValue("1.0.0");
+    }
+
+    @Test
+    void aHundredHostReleaseInProductionIsApprovedAndActsOnThePlanItsApproverSaw() {
+        when(ops.observe("production", APP, STEP_LOG)).thenReturn(rolling(100, "1.0.0"), rolling(100, "1.1.0"));
+        ProcessInstance pi = t.startAs("alice", KEY, vars("environment", "production", "reason", "CHG-100",
+                "batchSize", 50));
+        t.runJobs(pi);
+        assertThat(pi).isWaitingAt("Task_Approve");
+        assertThat(String.valueOf(t.var(pi, "releasePlan")).length()).as("larger than a text column")
+                .isGreaterThan(4000);
+
+        Approve.as(ext.getProcessEngine(), "bob", approvalTask(pi).getId(), true, "go");
+        t.runJobs(pi);
+
+        assertThat(t.var(pi, "outcome")).isEqualTo("SUCCEEDED");
+        verify(ops).activate("production", APP, "h100", "blue", "1.1.0", STEP_LOG);
+    }
+
+    @Test
     void rollingReleasesBatchByBatchBehindHealthGates() {
         when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(3, "1.0.0"), rolling(3, "1.1.0"));
 

@@ -8,6 +8,8 @@ import java.util.List;
 import org.camunda.bpm.engine.delegate.VariableScope;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.camunda.spin.DataFormats;
+import org.camunda.spin.json.SpinJsonNode;
+import org.camunda.spin.plugin.variable.SpinValues;
 import org.camunda.spin.impl.json.jackson.format.JacksonJsonDataFormat;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -75,14 +77,31 @@ public final class RunVariables {
             c.forEach(o -> out.add(String.valueOf(o)));
             return out;
         }
-        return v instanceof String s ? fromJson(s, new TypeReference<ArrayList<String>>() {
-        }, name, new ArrayList<>()) : new ArrayList<>();
+        return fromJson(jsonText(v), new TypeReference<ArrayList<String>>() {
+        }, name, new ArrayList<>());
+    }
+
+    /** The JSON text of a document variable, whichever way {@link #setJson} stored it; null when absent. */
+    public String jsonText(String name) {
+        return jsonText(scope.getVariable(name));
+    }
+
+    private static String jsonText(Object v) {
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof String s) {
+            return s;
+        }
+        if (v instanceof SpinJsonNode node) {
+            return node.toString();
+        }
+        throw new IllegalStateException("not a JSON document variable: " + v.getClass().getSimpleName());
     }
 
     /** A JSON document this runbook wrote; {@code empty} when the variable is absent or blank. */
     public <T> T json(String name, TypeReference<T> type, T empty) {
-        Object v = scope.getVariable(name);
-        return fromJson(v == null ? null : v.toString(), type, name, empty);
+        return fromJson(jsonText(scope.getVariable(name)), type, name, empty);
     }
 
     /** A JSON document this runbook wrote; it must be there. */
@@ -98,8 +117,14 @@ public final class RunVariables {
         scope.setVariable(name, plainValue);
     }
 
+    /**
+     * A document as a String variable while it fits the databases' 4,000-character text column ({@link #MAX_TEXT});
+     * larger (a plan over a hundred hosts) as a Spin JSON variable, which the engine keeps in its byte-array table.
+     * Read it back with {@link #json}, {@link #strings} or {@link #jsonText}: they accept both.
+     */
     public void setJson(String name, Object value) {
-        scope.setVariable(name, toJson(value));
+        String json = toJson(value);
+        scope.setVariable(name, json.length() <= MAX_TEXT ? json : SpinValues.jsonValue(json).create());
     }
 
     /** Sets a text variable, cut to {@link #MAX_TEXT} (the whole text is in the step log). */
