@@ -14,6 +14,7 @@ import org.springframework.core.env.Environment;
 import io.opsflow.certificates.CertificateOperations;
 import io.opsflow.certificates.CertificatesProperties;
 import io.opsflow.environments.Environments;
+import io.opsflow.platform.tools.Tools;
 import io.opsflow.step.exec.CommandRunner;
 import io.opsflow.step.ssh.WorkerScripts;
 
@@ -39,9 +40,22 @@ public class SandboxConfiguration {
         return new SandboxProperties();
     }
 
+    /**
+     * What the sandbox needs on this machine, checked (and installed, as root with apt-get) before the fleet starts:
+     * see {@link SandboxPrerequisites}.
+     */
+    @Bean
+    public SandboxPrerequisites sandboxPrerequisites(SandboxProperties props, CommandRunner runner) {
+        SandboxPrerequisites prerequisites = new SandboxPrerequisites(SandboxPrerequisites.DEFAULT, new Tools(),
+                new Tools(props.getHostPath()), runner, props.getInstallTools(), SandboxPrerequisites::runningAsRoot);
+        prerequisites.ensure();
+        return prerequisites;
+    }
+
     @Bean
     public SandboxFleet sandboxFleet(SandboxProperties props, Environment springEnv, CommandRunner runner,
-                                     ObjectProvider<Environments> environments, ObjectProvider<WorkerScripts> workers) {
+                                     ObjectProvider<Environments> environments, ObjectProvider<WorkerScripts> workers,
+                                     SandboxPrerequisites prerequisites) {
         return new SandboxFleet(props, sandboxDir(props, springEnv), runner, environments.getIfAvailable(),
                 workers.getIfAvailable());
     }

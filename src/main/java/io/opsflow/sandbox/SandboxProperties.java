@@ -31,6 +31,11 @@ public class SandboxProperties {
      */
     private String hostPath = DEFAULT_HOST_PATH;
     public static final String DEFAULT_HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /**
+     * {@code auto}: as root with apt-get, install what the sandbox needs and is missing before the fleet starts;
+     * {@code never}: install nothing (a missing required tool stops the start with the install line).
+     */
+    private SandboxPrerequisites.InstallMode installTools = SandboxPrerequisites.InstallMode.AUTO;
     /** Interval of the load balancers' active health checks. */
     private Duration healthCheckInterval = Duration.ofSeconds(1);
     /** On the first start, deploy {@code bootstrap-application} {@code bootstrap-version} as instance blue on every host. */
@@ -39,6 +44,14 @@ public class SandboxProperties {
     private String bootstrapVersion = "1.0.0";
     /** Environments of the fleet: name -> number of hosts and the load balancer port. */
     private Map<String, EnvironmentSpec> environments = defaultEnvironments();
+
+    public SandboxPrerequisites.InstallMode getInstallTools() {
+        return installTools;
+    }
+
+    public void setInstallTools(SandboxPrerequisites.InstallMode installTools) {
+        this.installTools = installTools;
+    }
 
     public static Map<String, EnvironmentSpec> defaultEnvironments() {
         Map<String, EnvironmentSpec> m = new LinkedHashMap<>();
