@@ -36,6 +36,13 @@ public class RestoreRunbook extends Runbook {
         this.targets = targets;
     }
 
+
+    /** Acts only inside the environment's maintenance windows: the gate after the approval (runAt input). */
+    @Override
+    public boolean waitsForMaintenanceWindow() {
+        return true;
+    }
+
     @Override
     public List<InputSpec> inputs() {
         return List.of(InputSpec.environment("environment"),

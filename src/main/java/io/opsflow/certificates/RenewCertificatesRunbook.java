@@ -33,6 +33,13 @@ public class RenewCertificatesRunbook extends Runbook {
         this.props = props;
     }
 
+
+    /** Acts only inside the environment's maintenance windows: the gate after the approval (runAt input). */
+    @Override
+    public boolean waitsForMaintenanceWindow() {
+        return true;
+    }
+
     @Override
     public List<InputSpec> inputs() {
         return List.of(

@@ -21,6 +21,7 @@ public class Environments {
     private static final Map<String, Integer> APP_BASE_OFFSET = Map.of("webapp", 0, "api", 10);
 
     private final Map<String, Environment> byName = new ConcurrentHashMap<>();
+    private final Map<String, MaintenancePolicy> maintenance = new ConcurrentHashMap<>();
     private final List<String> order = new ArrayList<>();
     private final EnvironmentsProperties props;
 
@@ -28,6 +29,7 @@ public class Environments {
         this.props = props;
         props.getEnvironments().forEach((name, spec) -> {
             byName.put(name, toEnvironment(name, spec));
+            maintenance.put(name, toPolicy(name, spec));
             order.add(name);
         });
     }
@@ -45,6 +47,29 @@ public class Environments {
                         ssh.isHostKeyChecking()),
                 hosts, new Environment.LoadBalancer(s.getLoadBalancer().getUrl(), s.getLoadBalancer().getApiUrl()),
                 s.getAnsibleInventory(), s.getTerraformRoot(), dbs, s.getArtifactStore(), s.getAppRoot());
+    }
+
+    static MaintenancePolicy toPolicy(String name, EnvironmentsProperties.EnvironmentSpec s) {
+        List<MaintenanceWindow> windows = new ArrayList<>();
+        for (EnvironmentsProperties.WindowSpec w : s.getMaintenanceWindows()) {
+            try {
+                windows.add(new MaintenanceWindow(w.getCron(), w.getDuration(),
+                        java.time.ZoneId.of(w.getZone() == null ? "UTC" : w.getZone())));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("opsflow.environments." + name + ".maintenance-windows: "
+                        + e.getMessage(), e);
+            }
+        }
+        if (s.getApprovalMaxAge() != null && (s.getApprovalMaxAge().isNegative() || s.getApprovalMaxAge().isZero())) {
+            throw new IllegalArgumentException("opsflow.environments." + name + ".approval-max-age must be positive, not "
+                    + s.getApprovalMaxAge());
+        }
+        return new MaintenancePolicy(windows, s.getApprovalMaxAge());
+    }
+
+    /** When runbooks may act on the environment ({@link MaintenancePolicy#ALWAYS} when it declares no window). */
+    public MaintenancePolicy maintenance(String name) {
+        return name == null ? MaintenancePolicy.ALWAYS : maintenance.getOrDefault(name, MaintenancePolicy.ALWAYS);
     }
 
     public Environment get(String name) {

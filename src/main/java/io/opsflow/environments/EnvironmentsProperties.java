@@ -70,6 +70,11 @@ public class EnvironmentsProperties {
         private List<DatabaseSpec> databases = new ArrayList<>();
         private String artifactStore;
         private String appRoot;
+        /** When runbooks may act on this environment; none = at any time. */
+        @Valid
+        private List<WindowSpec> maintenanceWindows = new ArrayList<>();
+        /** How old an approval may be when a run starts acting (at its window); unset = no limit. */
+        private Duration approvalMaxAge;
 
         public boolean isRequiresApproval() { return requiresApproval; }
         public void setRequiresApproval(boolean v) { this.requiresApproval = v; }
@@ -97,6 +102,28 @@ public class EnvironmentsProperties {
         public void setArtifactStore(String v) { this.artifactStore = v; }
         public String getAppRoot() { return appRoot; }
         public void setAppRoot(String v) { this.appRoot = v; }
+        public List<WindowSpec> getMaintenanceWindows() { return maintenanceWindows; }
+        public void setMaintenanceWindows(List<WindowSpec> v) { this.maintenanceWindows = v; }
+        public Duration getApprovalMaxAge() { return approvalMaxAge; }
+        public void setApprovalMaxAge(Duration v) { this.approvalMaxAge = v; }
+    }
+
+    /** {@code opsflow.environments.<env>.maintenance-windows[n]}: opens at every {@code cron}, open {@code duration}. */
+    public static class WindowSpec {
+        /** Six-field cron (second minute hour day-of-month month day-of-week), e.g. {@code 0 0 22 * * MON-FRI}. */
+        @NotBlank
+        private String cron;
+        @NotNull
+        private Duration duration;
+        /** Time zone of the cron; default UTC. */
+        private String zone = "UTC";
+
+        public String getCron() { return cron; }
+        public void setCron(String v) { this.cron = v; }
+        public Duration getDuration() { return duration; }
+        public void setDuration(Duration v) { this.duration = v; }
+        public String getZone() { return zone; }
+        public void setZone(String v) { this.zone = v; }
     }
 
     public static class SshSpec {

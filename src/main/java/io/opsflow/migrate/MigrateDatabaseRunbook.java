@@ -27,6 +27,13 @@ class MigrateDatabaseRunbook extends Runbook {
         this.targets = targets;
     }
 
+
+    /** Acts only inside the environment's maintenance windows: the gate after the approval (runAt input). */
+    @Override
+    public boolean waitsForMaintenanceWindow() {
+        return true;
+    }
+
     @Override
     public List<InputSpec> inputs() {
         return List.of(InputSpec.environment("environment"), InputSpec.name("application"),

@@ -44,6 +44,13 @@ public class DeployApplicationRunbook extends Runbook {
         return List.of(ansiblePlaybook);
     }
 
+
+    /** Acts only inside the environment's maintenance windows: the gate after the approval (runAt input). */
+    @Override
+    public boolean waitsForMaintenanceWindow() {
+        return true;
+    }
+
     @Override
     public List<InputSpec> inputs() {
         return List.of(

@@ -25,6 +25,13 @@ public class RestartPlatformRunbook extends Runbook {
         super(PROCESS_KEY);
     }
 
+
+    /** Acts only inside the environment's maintenance windows: the gate after the approval (runAt input). */
+    @Override
+    public boolean waitsForMaintenanceWindow() {
+        return true;
+    }
+
     @Override
     public List<InputSpec> inputs() {
         return List.of(

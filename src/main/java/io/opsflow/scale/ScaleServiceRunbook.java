@@ -37,6 +37,13 @@ public class ScaleServiceRunbook extends Runbook {
         super(PROCESS_KEY);
     }
 
+
+    /** Acts only inside the environment's maintenance windows: the gate after the approval (runAt input). */
+    @Override
+    public boolean waitsForMaintenanceWindow() {
+        return true;
+    }
+
     @Override
     public List<InputSpec> inputs() {
         return List.of(

@@ -35,8 +35,10 @@ public final class TestEngines {
     }
 
     public static ProcessEngineExtension extension(Environments environments, RunbookDefinition... runbooks) {
-        BoundEngineExtension ext = new BoundEngineExtension();
-        ext.useProcessEngine(engine(environments, runbooks));
+        List<java.util.function.Supplier<ApprovalRecords>> records = new java.util.ArrayList<>();
+        ProcessEngine engine = engine(environments, records, runbooks);
+        BoundEngineExtension ext = new BoundEngineExtension(environments, records.get(0));
+        ext.useProcessEngine(engine);
         return ext;
     }
 
@@ -45,10 +47,27 @@ public final class TestEngines {
      * closes the engine after the class, so engines never pile up across test classes.
      */
     static final class BoundEngineExtension extends ProcessEngineExtension {
+        private final Environments environments;
+        private final java.util.function.Supplier<ApprovalRecords> records;
+
+        BoundEngineExtension(Environments environments, java.util.function.Supplier<ApprovalRecords> records) {
+            this.environments = environments;
+            this.records = records;
+        }
+
+        /**
+         * Also registers the platform's own listener beans the diagrams name, wired to this engine's environments and
+         * records as in the application: the maintenance window gate ({@code ${planMaintenanceWindow}},
+         * {@code ${checkApprovalAge}}).
+         */
         @Override
         public void beforeTestExecution(org.junit.jupiter.api.extension.ExtensionContext context) {
             super.beforeTestExecution(context);
             org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.init(getProcessEngine());
+            org.camunda.bpm.engine.test.mock.Mocks.register("planMaintenanceWindow",
+                    new io.opsflow.platform.approval.MaintenanceWindowGate.Plan(environments));
+            org.camunda.bpm.engine.test.mock.Mocks.register("checkApprovalAge",
+                    new io.opsflow.platform.approval.MaintenanceWindowGate.ApprovalAge(environments, records.get()));
         }
 
         @Override
@@ -63,6 +82,13 @@ public final class TestEngines {
     }
 
     public static ProcessEngine engine(Environments environments, RunbookDefinition... runbooks) {
+        return engine(environments, new java.util.ArrayList<>(), runbooks);
+    }
+
+    /** Adds to {@code recordsOut} the supplier of the engine's approval records (created lazily, once the schema exists). */
+    static ProcessEngine engine(Environments environments, List<java.util.function.Supplier<ApprovalRecords>> recordsOut,
+                                RunbookDefinition... runbooks) {
+        ApprovalRecords[] records = new ApprovalRecords[1];
         String db = "jdbc:h2:mem:pt-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
         DriverManagerDataSource ds = new DriverManagerDataSource(db, "sa", "");
         ds.setDriverClassName("org.h2.Driver");
@@ -81,18 +107,21 @@ public final class TestEngines {
         RunbookRegistry registry = new RunbookRegistry(List.of(runbooks));
         // the lock table lives in the same database; created lazily once the engine schema exists
         RunbookLocks[] locks = new RunbookLocks[1];
-        ApprovalRecords[] records = new ApprovalRecords[1];
+        java.util.function.Supplier<ApprovalRecords> lazyRecords = () -> {
+            synchronized (records) {
+                if (records[0] == null) {
+                    records[0] = new ApprovalRecords(new JdbcTemplate(ds), null);
+                }
+                return records[0];
+            }
+        };
+        recordsOut.add(lazyRecords);
         OpsflowEnginePlugin plugin = new OpsflowEnginePlugin(() -> registry, () -> environments, () -> {
             if (locks[0] == null) {
                 locks[0] = new RunbookLocks(new JdbcTemplate(ds));
             }
             return locks[0];
-        }, () -> null, () -> {
-            if (records[0] == null) {
-                records[0] = new ApprovalRecords(new JdbcTemplate(ds), null);
-            }
-            return records[0];
-        });
+        }, () -> null, lazyRecords);
         cfg.getProcessEnginePlugins().add(plugin);
         ProcessEngineConfigurationImpl impl = cfg;
         return impl.buildProcessEngine();
@@ -111,6 +140,32 @@ public final class TestEngines {
         p.getEnvironments().put("staging", staging);
         p.getEnvironments().put("production", prod);
         return new Environments(p);
+    }
+
+    /**
+     * Executes the instance's due jobs, swallowing their failures, until it has an incident, and returns it; fails when
+     * no job is left first.
+     */
+    public static org.camunda.bpm.engine.runtime.Incident runUntilIncident(ProcessEngine engine,
+                                                                           String processInstanceId) {
+        for (int guard = 0; guard < 50; guard++) {
+            org.camunda.bpm.engine.runtime.Incident incident = engine.getRuntimeService().createIncidentQuery()
+                    .processInstanceId(processInstanceId).singleResult();
+            if (incident != null) {
+                return incident;
+            }
+            List<org.camunda.bpm.engine.runtime.Job> jobs = engine.getManagementService().createJobQuery()
+                    .processInstanceId(processInstanceId).executable().list();
+            if (jobs.isEmpty()) {
+                throw new AssertionError("no job left and no incident in " + processInstanceId);
+            }
+            try {
+                engine.getManagementService().executeJob(jobs.get(0).getId());
+            } catch (RuntimeException expected) {
+                // retried (or refused at once) until the incident
+            }
+        }
+        throw new AssertionError("no incident in " + processInstanceId);
     }
 
     /** Executes the instance's executable jobs one at a time until none is left (a failing job throws). */

@@ -40,10 +40,11 @@ public class ActionGuard implements ExecutionListener {
         Map<String, Object> vars = execution.getVariables();
         ApprovalRecords.Run run = rules.records().run(pi).orElse(null);
         boolean required = run == null || run.approvalRequired() || rules.requiresApproval(process, vars);
+        String step = "'" + execution.getCurrentActivityId() + "'";
         if (!required) {
+            checkWindowPassed(rules, process, run, vars, pi, step, null);
             return;
         }
-        String step = "'" + execution.getCurrentActivityId() + "'";
         ApprovalRecords.Approval approval = rules.records().latestApproval(pi).orElse(null);
         if (approval == null) {
             refuse(rules, pi, step, "this run needs a second person's approval and has no approval record"
@@ -67,6 +68,33 @@ public class ActionGuard implements ExecutionListener {
             refuse(rules, pi, step, "what it would act on differs from what " + approval.decidedBy()
                     + " approved (evidence SHA-256 " + approval.sha256().substring(0, 12) + "…): "
                     + String.join(", ", changed) + " changed since the approval.");
+        }
+        checkWindowPassed(rules, process, run, vars, pi, step, approval);
+    }
+
+    /**
+     * In an environment with maintenance windows, a runbook that draws the window gate acts only after the run passed
+     * it (inside a window, on the approval it acts on): a run moved past the gate acts in no window.
+     */
+    private static void checkWindowPassed(Approvals rules, ProcessDefinitionImpl process, ApprovalRecords.Run run,
+                                          Map<String, Object> vars, String pi, String step,
+                                          ApprovalRecords.Approval approval) {
+        if (process.findActivity(MaintenanceWindowGate.GATEWAY_ID) == null) {
+            return;
+        }
+        String env = run != null && run.environment() != null ? run.environment()
+                : vars.get("environment") instanceof String e ? e : null;
+        if (!rules.environments().maintenance(env).hasWindows()) {
+            return;
+        }
+        ApprovalRecords.WindowPass pass = rules.records().windowPass(pi).orElse(null);
+        if (pass == null) {
+            refuse(rules, pi, step, "environment " + env + " has maintenance windows and this run has not passed its "
+                    + "window gate (" + MaintenanceWindowGate.GATEWAY_ID + ").");
+        }
+        if (approval != null && !approval.taskId().equals(pass.approvalTaskId())) {
+            refuse(rules, pi, step, "the run passed its maintenance window gate on another approval than the one it "
+                    + "would act on.");
         }
     }
 

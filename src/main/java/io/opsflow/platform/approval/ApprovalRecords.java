@@ -56,6 +56,29 @@ public class ApprovalRecords {
                 + "PROC_INST_ID_ VARCHAR(64), USER_ID_ VARCHAR(255), PATH_ VARCHAR(64) NOT NULL, "
                 + "MESSAGE_ VARCHAR(2000) NOT NULL, AT_ TIMESTAMP NOT NULL)");
         jdbc.execute("CREATE INDEX IF NOT EXISTS OPSFLOW_REFUSAL_PI ON OPSFLOW_REFUSAL (PROC_INST_ID_)");
+        jdbc.execute("CREATE TABLE IF NOT EXISTS OPSFLOW_WINDOW_PASS (PROC_INST_ID_ VARCHAR(64) PRIMARY KEY, "
+                + "PASSED_AT_ TIMESTAMP NOT NULL, APPROVAL_TASK_ID_ VARCHAR(64))");
+    }
+
+    /**
+     * A run passed its maintenance window gate (inside a window, with a fresh approval — {@code approvalTaskId}, or
+     * null when it needs none); written in the engine's transaction. The latest pass replaces an earlier one.
+     */
+    public void recordWindowPass(String processInstanceId, Instant at, String approvalTaskId) {
+        jdbc.update("DELETE FROM OPSFLOW_WINDOW_PASS WHERE PROC_INST_ID_ = ?", processInstanceId);
+        jdbc.update("INSERT INTO OPSFLOW_WINDOW_PASS (PROC_INST_ID_, PASSED_AT_, APPROVAL_TASK_ID_) VALUES (?, ?, ?)",
+                processInstanceId, Timestamp.from(at), approvalTaskId);
+    }
+
+    /** The run's latest pass of its maintenance window gate. */
+    public Optional<WindowPass> windowPass(String processInstanceId) {
+        return jdbc.query("SELECT * FROM OPSFLOW_WINDOW_PASS WHERE PROC_INST_ID_ = ?", (rs, n) -> new WindowPass(
+                rs.getTimestamp("PASSED_AT_").toInstant(), rs.getString("APPROVAL_TASK_ID_")), processInstanceId)
+                .stream().findFirst();
+    }
+
+    /** When a run passed its maintenance window gate, and on which approval. */
+    public record WindowPass(Instant at, String approvalTaskId) {
     }
 
     /** Who started a run and what it needs. */

@@ -64,6 +64,11 @@ public final class Approvals {
         this.records = records;
     }
 
+    /** The environments (for the maintenance window rules). */
+    public Environments environments() {
+        return environments.get();
+    }
+
     public ApprovalRecords records() {
         return records.get();
     }
@@ -142,7 +147,7 @@ public final class Approvals {
      */
     public static List<String> undeclared(RunbookDefinition def, Map<String, Object> startVariables, String principal) {
         Set<String> declared = new LinkedHashSet<>();
-        def.inputs().stream().map(InputSpec::name).forEach(declared::add);
+        def.declaredInputs().stream().map(InputSpec::name).forEach(declared::add);
         List<String> errors = new ArrayList<>();
         for (Map.Entry<String, Object> e : startVariables.entrySet()) {
             String name = e.getKey();
@@ -198,7 +203,7 @@ public final class Approvals {
         Optional<RunbookDefinition> def = definition(processKey);
         Set<String> names = new LinkedHashSet<>();
         if (def.isPresent()) {
-            def.get().inputs().stream().map(InputSpec::name).forEach(names::add);
+            def.get().declaredInputs().stream().map(InputSpec::name).forEach(names::add);
             names.addAll(def.get().evidence());
         } else {
             names.addAll(vars.keySet());

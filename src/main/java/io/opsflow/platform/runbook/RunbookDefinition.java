@@ -18,6 +18,25 @@ public interface RunbookDefinition {
 
     List<InputSpec> inputs();
 
+    /**
+     * Whether the diagram waits for the environment's maintenance window after its approval (the gateways
+     * {@code Gateway_MaintenanceWindow} and {@code Gateway_ApprovalFresh} and the timer {@code Timer_MaintenanceWindow}).
+     * Such a runbook also takes the optional input {@link MaintenanceInputs#RUN_AT}.
+     */
+    default boolean waitsForMaintenanceWindow() {
+        return false;
+    }
+
+    /** Every input a start may pass: {@link #inputs()} plus the platform's own ({@code runAt} when it waits). */
+    default List<InputSpec> declaredInputs() {
+        if (!waitsForMaintenanceWindow()) {
+            return inputs();
+        }
+        List<InputSpec> all = new java.util.ArrayList<>(inputs());
+        all.add(MaintenanceInputs.runAt());
+        return List.copyOf(all);
+    }
+
     /** Named lock taken atomically with the start; empty = none. Held until the run ends in any way. */
     default Optional<String> lockName(Map<String, Object> vars) {
         return Optional.empty();

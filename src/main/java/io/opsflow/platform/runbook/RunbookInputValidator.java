@@ -25,7 +25,7 @@ public final class RunbookInputValidator {
                                                Environments environments, String startActivityId) {
         List<String> errors = new ArrayList<>();
         Map<String, Object> out = new LinkedHashMap<>();
-        for (InputSpec spec : def.inputs()) {
+        for (InputSpec spec : def.declaredInputs()) {
             Object v = vars.get(spec.name());
             boolean missing = v == null || (v instanceof String s && s.isEmpty());
             if (missing) {
@@ -45,6 +45,9 @@ public final class RunbookInputValidator {
             Map<String, Object> merged = new LinkedHashMap<>(vars);
             merged.putAll(out);
             def.validate(merged, environments, errors);
+            if (def.waitsForMaintenanceWindow()) {
+                MaintenanceInputs.validateRunAt(merged, environments, RunVariables.now(), errors);
+            }
             if (errors.isEmpty() && startActivityId != null) {
                 def.atStart(startActivityId, vars, out, errors);
             }
