@@ -29,6 +29,7 @@ import io.opsflow.testsupport.SandboxApp;
  * ended REJECTED for release-version in production, steps and the approval wait observed.
  */
 @SandboxApp.Test
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class MetricsExportIT {
     static final Duration RUN = Duration.ofMinutes(5);
     static final Pattern SAMPLE = Pattern.compile("^([A-Za-z_:][A-Za-z0-9_:]*)(\\{[^}]*})? (\\S+)", Pattern.MULTILINE);
@@ -58,6 +59,7 @@ class MetricsExportIT {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(1)
     void aRejectedProductionReleaseMovesTheRunMetersAndEveryQueriedMetricIsExported() throws Exception {
         String before = scrape();
         String[] run = {"runbook=\"release-version\"", "environment=\"production\""};
@@ -125,5 +127,22 @@ class MetricsExportIT {
             return value(admin, "opsflow_runs_active") == value(operator, "opsflow_runs_active")
                     && value(admin, "opsflow_approvals_waiting") == value(operator, "opsflow_approvals_waiting");
         }, RUN, "the same gauges for admin and operator");
+    }
+
+    /**
+     * The dashboard's panels drawn from a scrape after the release above (headless Chromium): the picture in the
+     * README comes from target/dashboard/opsflow-dashboard.png.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void thePanelsRenderFromAScrape() throws Exception {
+        java.nio.file.Path chromium = io.opsflow.testsupport.RealComponent.require("chromium",
+                "apt-get install chromium", "/usr/bin/chromium");
+        String scrape = scrape();
+        String html = PanelSnapshot.html(scrape);
+        assertThat(html).contains("Runs ended by outcome").contains("opsflow_runs_ended_total")
+                .contains("Step duration (heatmap)").doesNotContain("(no series yet)");
+        java.nio.file.Path png = PanelSnapshot.render(scrape, java.nio.file.Path.of("target/dashboard"), chromium);
+        assertThat(java.nio.file.Files.size(png)).isGreaterThan(10_000);
     }
 }
