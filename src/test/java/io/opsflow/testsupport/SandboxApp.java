@@ -59,6 +59,8 @@ public final class SandboxApp {
     @Retention(RetentionPolicy.RUNTIME)
     @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
     @ContextConfiguration(initializers = Initializer.class)
+    // metrics export on, as in the application (/actuator/prometheus: MetricsExportIT)
+    @org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability
     public @interface Test {
     }
 

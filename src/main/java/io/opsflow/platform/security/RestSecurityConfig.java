@@ -12,7 +12,8 @@ import org.springframework.core.Ordered;
  * engine's identity service, and the authenticated user reaches the engine (authorization checks,
  * {@code camunda:initiator}). The metrics endpoints use the same filter; opsflow's own API ({@code /api}) uses
  * {@link ApiAuthenticationFilter}: Basic too, and for reads also the webapps' login session (Tasklist forms).
- * {@code /actuator/health} stays open for load balancer probes and shows no details without authentication.
+ * {@code /actuator/health} stays open for load balancer probes and shows details only to an administrator who sends
+ * HTTP Basic credentials ({@link HealthDetailsFilter}).
  */
 @Configuration
 public class RestSecurityConfig {
@@ -24,6 +25,17 @@ public class RestSecurityConfig {
         reg.setName("opsflow-rest-authentication");
         reg.addInitParameter("authentication-provider", HttpBasicAuthenticationProvider.class.getName());
         reg.addUrlPatterns("/engine-rest/*", "/actuator/prometheus", "/actuator/metrics", "/actuator/metrics/*");
+        reg.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+        return reg;
+    }
+
+    @Bean
+    public FilterRegistrationBean<HealthDetailsFilter> healthDetailsFilter(
+            org.springframework.beans.factory.ObjectProvider<org.camunda.bpm.engine.IdentityService> identity) {
+        FilterRegistrationBean<HealthDetailsFilter> reg = new FilterRegistrationBean<>(
+                new HealthDetailsFilter(identity::getObject));
+        reg.setName("opsflow-health-details");
+        reg.addUrlPatterns("/actuator/health", "/actuator/health/*");
         reg.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
         return reg;
     }
