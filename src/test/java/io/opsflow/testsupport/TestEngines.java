@@ -62,7 +62,22 @@ public final class TestEngines {
         }
     }
 
+    /** As {@link #extension(Environments, RunbookDefinition...)} with more engine plugins (notifications, say). */
+    public static ProcessEngineExtension extension(Environments environments,
+                                                   List<org.camunda.bpm.engine.impl.cfg.ProcessEnginePlugin> plugins,
+                                                   RunbookDefinition... runbooks) {
+        BoundEngineExtension ext = new BoundEngineExtension();
+        ext.useProcessEngine(engine(environments, plugins, runbooks));
+        return ext;
+    }
+
     public static ProcessEngine engine(Environments environments, RunbookDefinition... runbooks) {
+        return engine(environments, List.of(), runbooks);
+    }
+
+    public static ProcessEngine engine(Environments environments,
+                                       List<org.camunda.bpm.engine.impl.cfg.ProcessEnginePlugin> plugins,
+                                       RunbookDefinition... runbooks) {
         String db = "jdbc:h2:mem:pt-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
         DriverManagerDataSource ds = new DriverManagerDataSource(db, "sa", "");
         ds.setDriverClassName("org.h2.Driver");
@@ -94,6 +109,7 @@ public final class TestEngines {
             return records[0];
         });
         cfg.getProcessEnginePlugins().add(plugin);
+        cfg.getProcessEnginePlugins().addAll(plugins);
         ProcessEngineConfigurationImpl impl = cfg;
         return impl.buildProcessEngine();
     }

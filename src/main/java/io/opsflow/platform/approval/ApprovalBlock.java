@@ -5,8 +5,10 @@ import org.camunda.bpm.engine.delegate.ExecutionListener;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.platform.notify.RunNotifications;
 import io.opsflow.platform.runbook.RunVariables;
 
 /**
@@ -25,6 +27,14 @@ public final class ApprovalBlock {
 
     /** A part of the block: a service task or, the same code, an execution listener. */
     abstract static class BlockStep implements JavaDelegate, ExecutionListener {
+        /** Notifications of the block's events (none when not wired, as in process tests that do not ask). */
+        RunNotifications notifications;
+
+        @Autowired(required = false)
+        public void setNotifications(RunNotifications notifications) {
+            this.notifications = notifications;
+        }
+
         @Override
         public abstract void execute(DelegateExecution execution);
 
@@ -47,6 +57,9 @@ public final class ApprovalBlock {
                     execution.getProcessInstanceId(), execution.getProcessDefinitionId(),
                     execution.getVariable("environment"), execution.getVariable("approverGroup"),
                     execution.getVariable("approvalDeadline"));
+            if (notifications != null) {
+                notifications.reminder(execution);
+            }
         }
     }
 
@@ -57,6 +70,9 @@ public final class ApprovalBlock {
         public void execute(DelegateExecution execution) {
             execution.setVariable("approved", false);
             execution.setVariable("rejectionReason", "approval deadline passed");
+            if (notifications != null) {
+                notifications.expired(execution);
+            }
         }
     }
 
