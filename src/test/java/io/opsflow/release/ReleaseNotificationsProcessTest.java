@@ -191,6 +191,25 @@ class ReleaseNotificationsProcessTest {
     }
 
     @Test
+    void aDecisionTheEngineRefusesRollsBackAndSendsNothing() {
+        ProcessInstance pi = startProduction("alice");
+        RECEIVER.await(event("approval-needed", pi.getId()), 1);
+        WebhookReceiver.waitFor(() -> NOTIFIER.pending() == 0, () -> "deliveries still running");
+        double before = count(Notifier.SENT, "approval-rejected") + count(Notifier.FAILED, "approval-rejected");
+
+        // the initiator's own rejection is refused by the four-eyes guard: its transaction rolls back
+        assertThatThrownBy(() -> Approve.as(ext.getProcessEngine(), "alice", approvalTask(pi).getId(), false, "mine"))
+                .hasMessageContaining("Four-eyes");
+
+        // nothing was queued at a commit (there was none), so nothing can arrive later
+        assertThat(NOTIFIER.pending()).isZero();
+        assertThat(count(Notifier.SENT, "approval-rejected") + count(Notifier.FAILED, "approval-rejected"))
+                .isEqualTo(before);
+        assertThat(RECEIVER.received(event("approval-rejected", pi.getId()))).isEmpty();
+        assertThat(pi).isWaitingAt("Task_Approve");
+    }
+
+    @Test
     void aMissedDeadlineIsSent() {
         ProcessInstance pi = startProduction("alice");
 

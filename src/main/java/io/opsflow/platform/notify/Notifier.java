@@ -60,8 +60,9 @@ public class Notifier implements AutoCloseable {
         this.meters = meters;
         this.channels = List.copyOf(channels);
         this.routes = routes(props);
+        AtomicInteger threads = new AtomicInteger();
         this.executor = new ScheduledThreadPoolExecutor(2, r -> {
-            Thread t = new Thread(r, "notify-" + System.identityHashCode(r));
+            Thread t = new Thread(r, "notify-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -176,9 +177,9 @@ public class Notifier implements AutoCloseable {
             boolean sent = c.send(n);
             pending.decrementAndGet();
             if (sent) {
-                counter(SENT, c.name(), n.event()).increment();
                 LOG.info("notification {} of run {} sent by {} (attempt {})", n.event().tag(), n.runId(), c.name(),
                         attempt);
+                counter(SENT, c.name(), n.event()).increment();
             } else {
                 LOG.info("notification {} of run {}: no {} recipient", n.event().tag(), n.runId(), c.name());
             }
@@ -202,9 +203,9 @@ public class Notifier implements AutoCloseable {
     }
 
     private void failed(Notification n, NotificationChannel c, int attempts, String why) {
-        counter(FAILED, c.name(), n.event()).increment();
         LOG.error("notification {} of run {} NOT delivered by {} after {} attempt(s): {}", n.event().tag(), n.runId(),
                 c.name(), attempts, why);
+        counter(FAILED, c.name(), n.event()).increment();
     }
 
     private Counter counter(String name, String channel, NotificationEvent event) {
