@@ -81,13 +81,21 @@ public class SandboxMail implements SmartLifecycle {
         return port;
     }
 
-    /** What the server caught, oldest first: from, to, subject, the event and run headers, the text. */
+    /**
+     * What the server caught, oldest first, once per message (not per recipient): from, to, subject, the event and
+     * run headers, the text.
+     */
     public synchronized List<Map<String, Object>> messages() throws MessagingException, IOException {
         List<Map<String, Object>> out = new ArrayList<>();
         if (server == null) {
             return out;
         }
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (MimeMessage m : server.getReceivedMessages()) {
+            // GreenMail keeps a copy in each recipient's mailbox: one entry per message
+            if (m.getMessageID() != null && !seen.add(m.getMessageID())) {
+                continue;
+            }
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("receivedAt", m.getReceivedDate() == null ? null : m.getReceivedDate().toInstant().toString());
             o.put("from", addresses(m.getFrom()));

@@ -246,6 +246,22 @@ class ReleaseNotificationsProcessTest {
     }
 
     @Test
+    void aRunThatEndsFailedIsSentWithItsReason() {
+        when(t.ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(2, null));
+        ProcessInstance pi = t.start(KEY, vars());
+        t.runJobs(pi);
+
+        assertThat(t.var(pi, "outcome")).isEqualTo("FAILED");
+        JsonNode failed = RECEIVER.await(event("run-failed", pi.getId()), 1).get(0).body();
+        assertThat(failed.path("subject").asText()).isEqualTo("[opsflow] Run failed: release-version in staging"
+                + " (webapp 1.1.0)");
+        assertThat(failed.path("text").asText()).contains("ended FAILED").contains("failureReason:")
+                .contains("not deployed");
+        assertThat(failed.path("link").asText()).isEqualTo("https://opsflow.example.test/api/runs/" + pi.getId()
+                + "/logs");
+    }
+
+    @Test
     void anIncidentIsSentWithWhatFailed() {
         when(t.ops.observe("staging", APP, STEP_LOG)).thenThrow(new IllegalStateException("h1 unreachable"));
         ProcessInstance pi = t.start(KEY, vars());

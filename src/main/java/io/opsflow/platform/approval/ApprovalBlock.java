@@ -17,7 +17,9 @@ import io.opsflow.platform.runbook.RunVariables;
  * ({@code ${recordApprovalRejected}}). Each is usable as a service task or as an execution listener, so a diagram can record
  * the outcome on the end event or in a task of its own (restore removes what it staged, for instance).
  * Variables: {@code remindersSent}, {@code lastReminderAt}; {@code rejectionReason} "rejected by &lt;approver&gt;:
- * &lt;comment&gt;" (the approver as recorded by the four-eyes guard) or "approval deadline passed".
+ * &lt;comment&gt;" (the approver as recorded by the four-eyes guard) or "approval deadline passed". The reminder and
+ * the deadline are also notified ({@code platform.notify}: approval-reminder, approval-expired); the request and the
+ * rejection are notified from {@code Task_Approve} itself, so a diagram that draws its own rejection is covered too.
  */
 public final class ApprovalBlock {
     private static final Logger LOG = LoggerFactory.getLogger(ApprovalBlock.class);
