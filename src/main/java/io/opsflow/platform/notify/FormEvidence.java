@@ -52,7 +52,6 @@ final class FormEvidence {
 
     private static List<String[]> read(String deploymentId, String formId) {
         CommandContext ctx = Context.getCommandContext();
-        List<String[]> out = new ArrayList<>();
         for (ResourceEntity r : ctx.getResourceManager().findResourcesByDeploymentId(deploymentId)) {
             if (!r.getName().endsWith(".form")) {
                 continue;
@@ -60,13 +59,19 @@ final class FormEvidence {
             try {
                 JsonNode form = JSON.readTree(new String(r.getBytes(), StandardCharsets.UTF_8));
                 if (formId.equals(form.path("id").asText())) {
-                    collect(form, out);
-                    return out;
+                    return fields(form);
                 }
             } catch (IOException e) {
                 // not a form we can read: try the next resource
             }
         }
+        return List.of();
+    }
+
+    /** The [key, label] pairs of a form's shown fields, in the form's order, without the decision fields. */
+    static List<String[]> fields(JsonNode form) {
+        List<String[]> out = new ArrayList<>();
+        collect(form, out);
         return out;
     }
 
