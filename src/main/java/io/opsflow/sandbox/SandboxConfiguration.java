@@ -77,6 +77,19 @@ public class SandboxConfiguration {
                 edges.getIfAvailable(CertificatesProperties::new), certificates.getIfAvailable(), fleet, runner);
     }
 
+    /** The mail server notifications go to in sandbox mode ({@code opsflow.sandbox.mail.port}, default 3025). */
+    @Bean
+    public SandboxMail sandboxMail(Environment springEnv) {
+        return new SandboxMail(springEnv.getProperty("opsflow.sandbox.mail.port", Integer.class, 3025));
+    }
+
+    /** {@code GET /api/sandbox/mail}: the mail {@link SandboxMail} caught (administrators). */
+    @Bean
+    public org.springframework.web.servlet.function.RouterFunction<org.springframework.web.servlet.function.ServerResponse>
+            sandboxMailRoutes(SandboxMail mail, org.camunda.bpm.engine.ProcessEngine engine) {
+        return SandboxMail.routes(mail, engine.getIdentityService());
+    }
+
     /** {@code opsflow.sandbox.dir}, else {@code ${opsflow.var-dir:var}/sandbox}. */
     static Path sandboxDir(SandboxProperties props, Environment springEnv) {
         if (props.getDir() != null) {

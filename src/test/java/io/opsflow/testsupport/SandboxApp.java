@@ -78,6 +78,8 @@ public final class SandboxApp {
                     "opsflow.sandbox.edge.staging-port=" + (EDGE_PORTS + 10),
                     "opsflow.sandbox.edge.production-port=" + (EDGE_PORTS + 11),
                     "opsflow.sandbox.edge.certificate-lifetime=PT2H",
+                    // the sandbox's mail server (notifications): its own port per JVM, next to the edges
+                    "opsflow.sandbox.mail.port=" + (EDGE_PORTS + 20),
                     "camunda.bpm.job-execution.wait-time-in-millis=200",
                     "opsflow.release.start-health-timeout=PT5S",
                     "camunda.bpm.job-execution.max-wait=1000",

@@ -35,11 +35,7 @@ public final class TestEngines {
     }
 
     public static ProcessEngineExtension extension(Environments environments, RunbookDefinition... runbooks) {
-        List<java.util.function.Supplier<ApprovalRecords>> records = new java.util.ArrayList<>();
-        ProcessEngine engine = engine(environments, records, runbooks);
-        BoundEngineExtension ext = new BoundEngineExtension(environments, records.get(0));
-        ext.useProcessEngine(engine);
-        return ext;
+        return extension(environments, List.of(), runbooks);
     }
 
     /**
@@ -81,12 +77,31 @@ public final class TestEngines {
         }
     }
 
+    /** As {@link #extension(Environments, RunbookDefinition...)} with more engine plugins (notifications, say). */
+    public static ProcessEngineExtension extension(Environments environments,
+                                                   List<org.camunda.bpm.engine.impl.cfg.ProcessEnginePlugin> plugins,
+                                                   RunbookDefinition... runbooks) {
+        List<java.util.function.Supplier<ApprovalRecords>> records = new java.util.ArrayList<>();
+        ProcessEngine engine = engine(environments, plugins, records, runbooks);
+        BoundEngineExtension ext = new BoundEngineExtension(environments, records.get(0));
+        ext.useProcessEngine(engine);
+        return ext;
+    }
+
     public static ProcessEngine engine(Environments environments, RunbookDefinition... runbooks) {
-        return engine(environments, new java.util.ArrayList<>(), runbooks);
+        return engine(environments, List.of(), new java.util.ArrayList<>(), runbooks);
+    }
+
+    public static ProcessEngine engine(Environments environments,
+                                       List<org.camunda.bpm.engine.impl.cfg.ProcessEnginePlugin> plugins,
+                                       RunbookDefinition... runbooks) {
+        return engine(environments, plugins, new java.util.ArrayList<>(), runbooks);
     }
 
     /** Adds to {@code recordsOut} the supplier of the engine's approval records (created lazily, once the schema exists). */
-    static ProcessEngine engine(Environments environments, List<java.util.function.Supplier<ApprovalRecords>> recordsOut,
+    static ProcessEngine engine(Environments environments,
+                                List<org.camunda.bpm.engine.impl.cfg.ProcessEnginePlugin> plugins,
+                                List<java.util.function.Supplier<ApprovalRecords>> recordsOut,
                                 RunbookDefinition... runbooks) {
         ApprovalRecords[] records = new ApprovalRecords[1];
         String db = "jdbc:h2:mem:pt-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
@@ -123,6 +138,7 @@ public final class TestEngines {
             return locks[0];
         }, () -> null, lazyRecords);
         cfg.getProcessEnginePlugins().add(plugin);
+        cfg.getProcessEnginePlugins().addAll(plugins);
         ProcessEngineConfigurationImpl impl = cfg;
         return impl.buildProcessEngine();
     }

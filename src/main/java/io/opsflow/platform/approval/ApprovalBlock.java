@@ -5,8 +5,10 @@ import org.camunda.bpm.engine.delegate.ExecutionListener;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.platform.notify.RunNotifications;
 import io.opsflow.platform.runbook.RunVariables;
 
 /**
@@ -15,7 +17,9 @@ import io.opsflow.platform.runbook.RunVariables;
  * ({@code ${recordApprovalRejected}}). Each is usable as a service task or as an execution listener, so a diagram can record
  * the outcome on the end event or in a task of its own (restore removes what it staged, for instance).
  * Variables: {@code remindersSent}, {@code lastReminderAt}; {@code rejectionReason} "rejected by &lt;approver&gt;:
- * &lt;comment&gt;" (the approver as recorded by the four-eyes guard) or "approval deadline passed".
+ * &lt;comment&gt;" (the approver as recorded by the four-eyes guard) or "approval deadline passed". The reminder and
+ * the deadline are also notified ({@code platform.notify}: approval-reminder, approval-expired); the request and the
+ * rejection are notified from {@code Task_Approve} itself, so a diagram that draws its own rejection is covered too.
  */
 public final class ApprovalBlock {
     private static final Logger LOG = LoggerFactory.getLogger(ApprovalBlock.class);
@@ -25,6 +29,14 @@ public final class ApprovalBlock {
 
     /** A part of the block: a service task or, the same code, an execution listener. */
     abstract static class BlockStep implements JavaDelegate, ExecutionListener {
+        /** Notifications of the block's events (none when not wired, as in process tests that do not ask). */
+        RunNotifications notifications;
+
+        @Autowired(required = false)
+        public void setNotifications(RunNotifications notifications) {
+            this.notifications = notifications;
+        }
+
         @Override
         public abstract void execute(DelegateExecution execution);
 
@@ -47,6 +59,9 @@ public final class ApprovalBlock {
                     execution.getProcessInstanceId(), execution.getProcessDefinitionId(),
                     execution.getVariable("environment"), execution.getVariable("approverGroup"),
                     execution.getVariable("approvalDeadline"));
+            if (notifications != null) {
+                notifications.reminder(execution);
+            }
         }
     }
 
@@ -57,6 +72,9 @@ public final class ApprovalBlock {
         public void execute(DelegateExecution execution) {
             execution.setVariable("approved", false);
             execution.setVariable("rejectionReason", "approval deadline passed");
+            if (notifications != null) {
+                notifications.expired(execution);
+            }
         }
     }
 
