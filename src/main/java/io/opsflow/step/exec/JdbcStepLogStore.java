@@ -47,6 +47,7 @@ public class JdbcStepLogStore {
     private final DataSource dataSource;
     private final JdbcTemplate jdbc;
     private final Set<JdbcStepLog> open = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService flusher;
 
     public JdbcStepLogStore(DataSource dataSource, Duration flushInterval) {
         this.dataSource = dataSource;
@@ -59,7 +60,7 @@ public class JdbcStepLogStore {
                 + "ACT_INST_ID_ VARCHAR(128) NOT NULL, START_ BIGINT NOT NULL, LEN_ INTEGER NOT NULL, "
                 + "TEXT_ TEXT NOT NULL, WRITTEN_ TIMESTAMP NOT NULL, PRIMARY KEY (PROC_INST_ID_, ACT_INST_ID_, START_))");
         jdbc.execute("CREATE INDEX IF NOT EXISTS OPSFLOW_STEP_LOG_LAST ON OPSFLOW_STEP_LOG (LAST_WRITTEN_)");
-        ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "opsflow-step-log-flush");
             t.setDaemon(true);
             return t;
@@ -74,6 +75,12 @@ public class JdbcStepLogStore {
         log.line("step", "---- " + (label == null ? "step" : label) + " started");
         log.flushQuietly(); // the log is listed (and can be followed) from the moment the step starts
         return log;
+    }
+
+    /** Writes what waits in open logs and stops the periodic flush (the application shuts down). */
+    void shutdown() {
+        flusher.shutdown();
+        flushAll();
     }
 
     void closed(JdbcStepLog log) {

@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import javax.sql.DataSource;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -37,7 +38,7 @@ import org.springframework.stereotype.Component;
  * both forms (log-analysis reports are kept under it).
  */
 @Component
-public class StepLogs {
+public class StepLogs implements DisposableBean {
     /** Below Camunda's 4,000-character limit for string variables, so a tail always fits in one. */
     public static final int TAIL_CHARS = 3800;
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9:._-]{1,128}");
@@ -80,6 +81,14 @@ public class StepLogs {
 
     public Path root() {
         return root;
+    }
+
+    /** On shutdown: lines still buffered in open logs are written. */
+    @Override
+    public void destroy() {
+        if (db != null) {
+            db.shutdown();
+        }
     }
 
     public StepLog open(String processInstanceId, String activityInstanceId, String label) {
