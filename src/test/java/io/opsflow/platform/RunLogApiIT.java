@@ -245,6 +245,21 @@ class RunLogApiIT {
     }
 
     @Test
+    void aLogNobodyClosedEndsWithItsRun() throws Exception {
+        StepLog dead = logs.open(pi, "Task_Dead:1", "Task_Dead"); // its node died: never closed
+        dead.line("out", "last words");
+        assertThat(entry(operator.get("/api/runs/" + pi + "/logs").json(), "Task_Dead:1").get("ended").asBoolean())
+                .isFalse();
+        runtime.deleteProcessInstance(pi, "the run was cancelled after its node died");
+        assertThat(entry(operator.get("/api/runs/" + pi + "/logs").json(), "Task_Dead:1").get("ended").asBoolean())
+                .isTrue();
+        HttpResponse<String> r = stream("/api/runs/" + pi + "/logs/Task_Dead:1/stream", basic("operator"));
+        assertThat(String.join("", events(r.body(), "log").stream().map(e -> e.get("text").asText()).toList()))
+                .contains("---- Task_Dead started");
+        assertThat(events(r.body(), "end")).as("the stream ends although the log was never closed").hasSize(1);
+    }
+
+    @Test
     void aStepThatFailsKeepsItsLog() {
         repository.createDeployment().name("step-log-fails").addModelInstance("step-log-fails.bpmn",
                 Bpmn.createExecutableProcess("step-log-fails").camundaHistoryTimeToLive(1).startEvent()

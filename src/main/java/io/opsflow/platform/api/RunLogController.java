@@ -12,6 +12,7 @@ import jakarta.servlet.http.HttpServletRequest;
 
 import org.camunda.bpm.engine.HistoryService;
 import org.camunda.bpm.engine.history.HistoricActivityInstance;
+import org.camunda.bpm.engine.history.HistoricProcessInstance;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -29,7 +30,8 @@ import io.opsflow.step.exec.StepLogs;
  * Step logs of a run, kept whole in the engine's database ({@link StepLogs}), so every node serves every run's logs.
  * {@code GET /api/runs/{pi}/logs} lists them, oldest first, as
  * {@code [{"activityInstanceId","activityId","bytes","firstWritten","lastWritten","ended","href"}]} ({@code activityId}
- * when known; {@code href} is the relative link {@code /api/runs/{pi}/logs/{activityInstanceId}});
+ * when known; {@code ended} once the writer closed it or the run is over; {@code href} is the relative link
+ * {@code /api/runs/{pi}/logs/{activityInstanceId}});
  * {@code GET /api/runs/{pi}/logs/{activityInstanceId}} returns one as text;
  * {@code GET /api/runs/{pi}/logs/{activityInstanceId}/stream} follows one as server-sent events while it grows
  * ({@link StepLogStreams}). Only for runs the caller may read (engine authorization on the historic instance): 404
@@ -52,7 +54,8 @@ public class RunLogController {
 
     @GetMapping
     public List<Map<String, Object>> list(@PathVariable String processInstanceId, HttpServletRequest request) {
-        requireVisible(processInstanceId);
+        // a log nobody closed (its node died) does not grow once the run is over
+        boolean runOver = requireVisible(processInstanceId).getEndTime() != null;
         Map<String, HistoricActivityInstance> byId = new HashMap<>();
         for (HistoricActivityInstance a : history.createHistoricActivityInstanceQuery()
                 .processInstanceId(processInstanceId).list()) {
@@ -70,7 +73,7 @@ public class RunLogController {
             entry.put("bytes", e.bytes());
             entry.put("firstWritten", e.firstWritten().toString());
             entry.put("lastWritten", e.lastWritten().toString());
-            entry.put("ended", e.ended());
+            entry.put("ended", e.ended() || runOver);
             entry.put("href", request.getContextPath() + "/api/runs/" + processInstanceId + "/logs/"
                     + e.activityInstanceId());
             out.add(entry);
@@ -151,11 +154,13 @@ public class RunLogController {
                         + "activity instance '" + activityInstanceId + "'"));
     }
 
-    /** The run exists and the caller may read it; its id is then a valid step log id too. */
-    private void requireVisible(String processInstanceId) {
-        if (!StepLogs.isValidId(processInstanceId) || history.createHistoricProcessInstanceQuery()
-                .processInstanceId(processInstanceId).count() == 0) {
+    /** The run, when it exists and the caller may read it; its id is then a valid step log id too. */
+    private HistoricProcessInstance requireVisible(String processInstanceId) {
+        HistoricProcessInstance run = StepLogs.isValidId(processInstanceId) ? history
+                .createHistoricProcessInstanceQuery().processInstanceId(processInstanceId).singleResult() : null;
+        if (run == null) {
             throw RunNotFoundException.run(processInstanceId);
         }
+        return run;
     }
 }
