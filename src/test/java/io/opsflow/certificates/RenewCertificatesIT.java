@@ -164,12 +164,8 @@ class RenewCertificatesIT {
     /** Every step log of the run, concatenated. */
     private String stepLogs(String pi) {
         StringBuilder all = new StringBuilder();
-        for (java.nio.file.Path p : stepLogs.list(pi)) {
-            try {
-                all.append(java.nio.file.Files.readString(p)).append('\n');
-            } catch (java.io.IOException e) {
-                // written right now; read again on the next poll
-            }
+        for (io.opsflow.step.exec.StepLogs.Entry e : stepLogs.list(pi)) {
+            stepLogs.read(pi, e.activityInstanceId(), 0).ifPresent(t -> all.append(t.text()).append('\n'));
         }
         return all.toString();
     }

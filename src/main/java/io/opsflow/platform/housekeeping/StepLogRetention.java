@@ -23,9 +23,11 @@ import io.opsflow.step.exec.StepLogs;
 /**
  * A run's step logs go with its history: Camunda's history cleanup removes a finished run's history once its
  * time-to-live has passed (history-time-to-live, in the cleanup batch window), and this sweep then removes the run's
- * folder under the step-log root ({@code var/logs/<processInstanceId>/}) — a folder whose run is neither running nor in
- * the history any more, and untouched for {@code opsflow.step-logs.min-age} (default one day, so a run that is just
- * starting is never swept). Every node sweeps the folder it writes.
+ * step logs from the database ({@code OPSFLOW_STEP_LOG}, {@code OPSFLOW_STEP_LOG_CHUNK}) — the logs of a run that is
+ * neither running nor in the history any more, and none of them written for {@code opsflow.step-logs.min-age}
+ * (default one day, so a run that is just starting is never swept). Any node may sweep; the database is shared.
+ * It also removes the run's folder under the step-log root ({@code var/logs/<processInstanceId>/}: log-analysis
+ * reports, and step log files of earlier versions) under the same rule; every node sweeps its own folder.
  */
 @Component
 public class StepLogRetention {
@@ -55,8 +57,15 @@ public class StepLogRetention {
     /** Removes the step logs of runs whose history is gone; returns the process instance ids swept. */
     public List<String> sweep(Instant now) {
         List<String> swept = new ArrayList<>();
+        for (String pi : logs.runsWrittenBefore(now.minus(minAge))) {
+            if (!known(pi)) {
+                logs.deleteRun(pi);
+                swept.add(pi);
+            }
+        }
         Path root = logs.root();
         if (!Files.isDirectory(root)) {
+            report(swept);
             return swept;
         }
         try (DirectoryStream<Path> runs = Files.newDirectoryStream(root, Files::isDirectory)) {
@@ -66,15 +75,21 @@ public class StepLogRetention {
                     continue;
                 }
                 deleteTree(run);
-                swept.add(pi);
+                if (!swept.contains(pi)) {
+                    swept.add(pi);
+                }
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot list the step logs: " + e.getMessage(), e);
         }
+        report(swept);
+        return swept;
+    }
+
+    private static void report(List<String> swept) {
         if (!swept.isEmpty()) {
             LOG.info("step logs of {} run(s) removed with their history: {}", swept.size(), swept);
         }
-        return swept;
     }
 
     private boolean known(String processInstanceId) {

@@ -10,7 +10,7 @@ import io.opsflow.step.exec.StepLogs;
  * The one layout of a runbook's delegate: a {@code @Component("camelName")} bean wired by
  * {@code camunda:delegateExpression} that reads its variables (through the runbook's typed accessor on
  * {@link RunVariables}), calls a typed operation with the activity's own step log
- * ({@code var/logs/<processInstanceId>/<activityInstanceId>.log}, opened and closed here) and writes its variables.
+ * (kept in the engine's database by {@link StepLogs}, opened and closed here) and writes its variables.
  */
 public abstract class RunbookStep implements JavaDelegate {
     private final StepLogs logs;

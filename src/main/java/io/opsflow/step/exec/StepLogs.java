@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -17,32 +18,87 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import javax.sql.DataSource;
+
 import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
- * Step logs stored out of band: one file per process instance and activity instance,
- * {@code <opsflow.step-logs.dir>/<processInstanceId>/<activityInstanceId>.log}, appended line by line as output
- * arrives, never truncated. A step that runs again (retry) appends to the same file.
+ * Step logs: every line of every command a step ran, whole, secrets masked, stored out of band and served by id
+ * ({@code /api/runs/{id}/logs}).
+ * <p>The application's bean keeps them in the engine's database ({@link JdbcStepLogStore}: tables
+ * {@code OPSFLOW_STEP_LOG} and {@code OPSFLOW_STEP_LOG_CHUNK}), so that any node of a cluster lists and serves what
+ * any node wrote, while it is being written ({@link #read} from an offset). A log written by a step that fails stays:
+ * its lines are committed on a connection of their own, never in the step's transaction.
+ * <p>{@code new StepLogs(dir)} is the standalone form for unit tests and tools run outside the engine: one file per
+ * log, {@code <dir>/<processInstanceId>/<activityInstanceId>.log}, node-local. {@link #root()} is that directory in
+ * both forms (log-analysis reports are kept under it).
  */
 @Component
-public class StepLogs {
+public class StepLogs implements DisposableBean {
     /** Below Camunda's 4,000-character limit for string variables, so a tail always fits in one. */
     public static final int TAIL_CHARS = 3800;
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9:._-]{1,128}");
 
     private final Path root;
+    /** Null in the standalone (directory) form. */
+    private final JdbcStepLogStore db;
 
-    public StepLogs(@Value("${opsflow.step-logs.dir:${opsflow.var-dir:var}/logs}") String root) {
+    /** The application's step logs: in the engine's database, appended every {@code flushInterval}. */
+    @Autowired
+    public StepLogs(DataSource dataSource,
+                    @Value("${opsflow.step-logs.dir:${opsflow.var-dir:var}/logs}") String root,
+                    @Value("${opsflow.step-logs.flush-interval:PT1S}") Duration flushInterval) {
         this.root = Path.of(root).toAbsolutePath().normalize();
+        this.db = new JdbcStepLogStore(dataSource, flushInterval);
+    }
+
+    /** Standalone step logs in files under {@code root} (unit tests, tools outside the engine). */
+    public StepLogs(String root) {
+        this.root = Path.of(root).toAbsolutePath().normalize();
+        this.db = null;
+    }
+
+    /** One step log as listed: its activity instance, its activity (when known), size in UTF-8 bytes, times. */
+    public record Entry(String activityInstanceId, String activityId, long bytes, Instant firstWritten,
+                        Instant lastWritten, boolean ended) {
+    }
+
+    /**
+     * Text of a log from an offset: {@code nextOffset} is where the next read continues; {@code ended} says the
+     * writer closed the log and everything up to its end has been read.
+     */
+    public record Text(String text, long nextOffset, boolean ended) {
+    }
+
+    /** Whether the logs are in the database (the application) rather than in files (standalone). */
+    public boolean inDatabase() {
+        return db != null;
     }
 
     public Path root() {
         return root;
     }
 
+    /** On shutdown: lines still buffered in open logs are written. */
+    @Override
+    public void destroy() {
+        if (db != null) {
+            db.shutdown();
+        }
+    }
+
     public StepLog open(String processInstanceId, String activityInstanceId, String label) {
+        return open(processInstanceId, activityInstanceId, null, label);
+    }
+
+    private StepLog open(String processInstanceId, String activityInstanceId, String activityId, String label) {
+        if (db != null) {
+            return db.open(safeId(processInstanceId), safeId(activityInstanceId), activityId, label);
+        }
         Path file = locate(processInstanceId, activityInstanceId);
         return new FileStepLog(file, label);
     }
@@ -52,7 +108,63 @@ public class StepLogs {
         if (aiid == null) {
             aiid = execution.getCurrentActivityId() + "-" + execution.getId();
         }
-        return open(execution.getProcessInstanceId(), aiid, execution.getCurrentActivityId());
+        return open(execution.getProcessInstanceId(), aiid, execution.getCurrentActivityId(),
+                execution.getCurrentActivityId());
+    }
+
+    /** The logs of one run, oldest first; empty for an id that cannot name a run. */
+    public List<Entry> list(String processInstanceId) {
+        if (!isValidId(processInstanceId)) {
+            return List.of();
+        }
+        if (db != null) {
+            return db.list(processInstanceId);
+        }
+        List<Entry> out = new ArrayList<>();
+        for (Path p : files(processInstanceId)) {
+            fileEntry(p).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** One log of a run; empty when there is none, or when an id cannot name one. */
+    public Optional<Entry> entry(String processInstanceId, String activityInstanceId) {
+        if (!isValidId(processInstanceId) || !isValidId(activityInstanceId)) {
+            return Optional.empty();
+        }
+        if (db != null) {
+            return db.entry(processInstanceId, activityInstanceId);
+        }
+        return find(processInstanceId, activityInstanceId).flatMap(StepLogs::fileEntry);
+    }
+
+    /**
+     * The text of one log from byte {@code offset} (UTF-8 bytes; an offset inside a character continues at the next
+     * whole one) up to about {@code maxBytes}, whole chunks; empty when there is no such log.
+     */
+    public Optional<Text> read(String processInstanceId, String activityInstanceId, long offset, int maxBytes) {
+        if (!isValidId(processInstanceId) || !isValidId(activityInstanceId)) {
+            return Optional.empty();
+        }
+        if (db != null) {
+            return db.read(processInstanceId, activityInstanceId, offset, maxBytes);
+        }
+        return find(processInstanceId, activityInstanceId).map(p -> readFile(p, offset, maxBytes));
+    }
+
+    /** {@link #read} of up to 1 MB. */
+    public Optional<Text> read(String processInstanceId, String activityInstanceId, long offset) {
+        return read(processInstanceId, activityInstanceId, offset, 1024 * 1024);
+    }
+
+    /** Runs with logs in the database, all last written before {@code cutoff} (none in the standalone form). */
+    public List<String> runsWrittenBefore(Instant cutoff) {
+        return db == null ? List.of() : db.runsWrittenBefore(cutoff);
+    }
+
+    /** Removes a run's logs from the database; returns how many logs were removed. */
+    public int deleteRun(String processInstanceId) {
+        return db == null || !isValidId(processInstanceId) ? 0 : db.deleteRun(processInstanceId);
     }
 
     /** The log file for one activity instance (it may not exist yet). Ids are validated: no path tricks. */
@@ -65,7 +177,7 @@ public class StepLogs {
      * run's folder under the log root, whatever the ids and the links on disk say; empty for anything else, including
      * ids that are not step log ids ({@link #isValidId}).
      */
-    public Optional<Path> find(String processInstanceId, String activityInstanceId) {
+    Optional<Path> find(String processInstanceId, String activityInstanceId) {
         if (!isValidId(processInstanceId) || !isValidId(activityInstanceId)) {
             return Optional.empty();
         }
@@ -89,7 +201,7 @@ public class StepLogs {
     }
 
     /** All log files of one run (regular files, no symbolic links), oldest first. */
-    public List<Path> list(String processInstanceId) {
+    List<Path> files(String processInstanceId) {
         Path dir = root.resolve(safe(processInstanceId));
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return List.of();
@@ -108,6 +220,39 @@ public class StepLogs {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static Optional<Entry> fileEntry(Path p) {
+        String name = p.getFileName().toString();
+        try {
+            Instant modified = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant();
+            return Optional.of(new Entry(name.substring(0, name.length() - ".log".length()), null, Files.size(p),
+                    modified, modified, true));
+        } catch (IOException e) {
+            return Optional.empty(); // vanished while listing
+        }
+    }
+
+    private static Text readFile(Path p, long offset, int maxBytes) {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "r")) {
+            long from = Math.min(Math.max(0, offset), f.length());
+            f.seek(from);
+            byte[] b = new byte[(int) Math.min(maxBytes, f.length() - from)];
+            f.readFully(b);
+            int skip = 0;
+            while (skip < b.length && (b[skip] & 0xC0) == 0x80) {
+                skip++;
+            }
+            return new Text(new String(b, skip, b.length - skip, StandardCharsets.UTF_8), from + b.length,
+                    from + b.length >= f.length());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String safeId(String id) {
+        safe(id);
+        return id;
     }
 
     static String safe(String id) {
@@ -173,12 +318,9 @@ public class StepLogs {
         }
     }
 
-    static final class FileStepLog implements StepLog {
+    static final class FileStepLog extends MaskedStepLog {
         private final Path file;
         private final BufferedWriter out;
-        private final TailBuffer tail = new TailBuffer(TAIL_CHARS);
-        private final Set<String> secrets = new LinkedHashSet<>();
-        private SecretMasker masker = new SecretMasker(Set.of());
 
         FileStepLog(Path file, String label) {
             this.file = file;
@@ -194,9 +336,7 @@ public class StepLogs {
 
         @Override
         public synchronized void line(String stream, String text) {
-            String masked = masker.mask(text);
-            String entry = "[" + stream + "] " + masked;
-            tail.add(entry);
+            String entry = entry(stream, text);
             try {
                 out.write(Instant.now().toString());
                 out.write(' ');
@@ -206,19 +346,6 @@ public class StepLogs {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write step log " + file, e);
             }
-        }
-
-        @Override
-        public synchronized void addSecret(String secret) {
-            if (secret != null && !secret.isEmpty()) {
-                secrets.add(secret);
-                masker = new SecretMasker(secrets);
-            }
-        }
-
-        @Override
-        public String tail() {
-            return tail.text();
         }
 
         @Override

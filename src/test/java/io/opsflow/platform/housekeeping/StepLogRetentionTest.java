@@ -47,4 +47,28 @@ class StepLogRetentionTest {
         assertThat(root.resolve("not-a-run.txt")).exists();
         assertThat(retention.sweep(now)).as("nothing left to sweep").isEmpty();
     }
+
+    @Test
+    void stepLogsInTheDatabaseGoWithTheirRunsHistoryToo() {
+        DriverManagerDataSource ds = new DriverManagerDataSource(
+                "jdbc:h2:mem:steplogs-db-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1", "sa", "");
+        JdbcTemplate jdbc = new JdbcTemplate(ds);
+        jdbc.execute("CREATE TABLE ACT_HI_PROCINST (ID_ VARCHAR(64), PROC_INST_ID_ VARCHAR(64))");
+        jdbc.execute("CREATE TABLE ACT_RU_EXECUTION (ID_ VARCHAR(64), PROC_INST_ID_ VARCHAR(64))");
+        jdbc.update("INSERT INTO ACT_HI_PROCINST VALUES ('finished', 'finished')");
+        jdbc.update("INSERT INTO ACT_RU_EXECUTION VALUES ('running', 'running')");
+        StepLogs logs = new StepLogs(ds, root.toString(), Duration.ofSeconds(1));
+        for (String run : new String[] {"finished", "running", "cleaned-up"}) {
+            try (io.opsflow.step.exec.StepLog log = logs.open(run, "Task_X:1", "Task_X")) {
+                log.line("out", "step output of " + run);
+            }
+        }
+        StepLogRetention retention = new StepLogRetention(logs, jdbc, Duration.ofDays(1));
+        assertThat(retention.sweep(Instant.now())).as("too young to tell").isEmpty();
+        Instant later = Instant.now().plus(Duration.ofDays(2));
+        assertThat(retention.sweep(later)).containsExactly("cleaned-up");
+        assertThat(logs.list("cleaned-up")).isEmpty();
+        assertThat(logs.list("finished")).as("still in the history").hasSize(1);
+        assertThat(logs.list("running")).as("still running").hasSize(1);
+    }
 }
