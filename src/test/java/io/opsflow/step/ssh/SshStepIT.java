@@ -143,6 +143,27 @@ class SshStepIT {
         assertThat(step.run(target(), List.of("true"), T, StepLogs.noop()).exitCode()).isZero();
     }
 
+    @Test
+    void aStoppedStepAlsoStopsTheCommandsOfItsFanOutThreads() throws Exception {
+        String marker = "315." + (System.nanoTime() % 100000);
+        StepCancellation stop = new StepCancellation();
+        SshFanOut fanOut = new SshFanOut(new SshConnections(Duration.ofSeconds(10)));
+        CompletableFuture<FanOutResult<SshResult>> running = CompletableFuture.supplyAsync(() -> {
+            try (StepCancellation.Scope bound = StepCancellation.bind(stop)) { // the job's thread
+                return fanOut.forEach(List.of(target()), 1, s -> s.exec(List.of("sleep", marker),
+                        Duration.ofMinutes(5), StepLogs.noop()));
+            }
+        });
+        assertThat(awaitProcesses(marker, true)).as("remote sleep started").isTrue();
+
+        stop.cancel("job lease lost for job 43: test");
+
+        FanOutResult<SshResult> r = running.get(30, TimeUnit.SECONDS);
+        assertThat(r.outcomes()).singleElement().satisfies(o -> assertThat(o.error())
+                .isInstanceOf(StepCancelledException.class).hasMessageContaining("job lease lost for job 43"));
+        assertThat(awaitProcesses(marker, false)).as("remote sleep killed").isTrue();
+    }
+
     /** Waits until processes whose command line contains marker exist (present=true) or are all gone. */
     private static boolean awaitProcesses(String marker, boolean present) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
