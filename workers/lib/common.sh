@@ -78,6 +78,16 @@ cleanup_add() {
   _cleanup+=("$1")
 }
 
+# hold_credentials FILE: the worker uses the credentials file FILE (.pgpass or option file) for its whole life: a
+# shared flock on it (inherited by the database tools) tells opsflow's sweep it is in use; an opsflow credentials
+# file (.../.credentials/cred-*) is removed when the worker exits, also when the opsflow node that wrote it died
+hold_credentials() {
+  local fd
+  exec {fd}<"$1"
+  flock -s "$fd"
+  if [[ $1 == */.credentials/cred-* ]]; then cleanup_add "$1"; fi
+}
+
 _on_err() {
   _err_line=$1
   _err_cmd=$2

@@ -5,6 +5,7 @@ my_setup() {
   my_opts=()
   if [[ -n $defaults_file ]]; then
     [[ -f $defaults_file && -r $defaults_file ]] || fail 1 "defaults file $defaults_file does not exist or is not readable"
+    hold_credentials "$defaults_file"
     my_opts+=("--defaults-extra-file=$defaults_file")
   fi
   if [[ -n $host ]]; then

@@ -8,6 +8,7 @@ pg_setup() {
   [[ -z $user ]] || pg_conn+=(-U "$user")
   if [[ -n $passfile ]]; then
     [[ -f $passfile && -r $passfile ]] || fail 1 "passfile $passfile does not exist or is not readable"
+    hold_credentials "$passfile"
     export PGPASSFILE=$passfile
   fi
   unset PGDATABASE PGSERVICE

@@ -9,7 +9,7 @@ import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 
 /**
- * Task_TerraformApply: applies exactly the approved plan ({@code tfPlanFile} with SHA-256 {@code approvedPlanSha256},
+ * Task_TerraformApply: applies exactly the approved plan (the run's plan stored in the database with SHA-256 {@code approvedPlanSha256},
  * copied from {@code tfPlanSha256} when the approver completed Task_Approve, or when no approval was needed). A
  * missing, changed or stale plan is BpmnError {@value #PLAN_MISMATCH} (the run ends FAILED; plan again).
  */
@@ -29,8 +29,7 @@ public class ProvisionApplyDelegate extends RunbookStep {
         String env = ProvisionVariables.string(execution, "environment");
         Object approved = execution.getVariable("approvedPlanSha256");
         try {
-            ops.apply(env, ProvisionVariables.string(execution, "tfPlanFile"),
-                    approved == null ? null : approved.toString(), log);
+            ops.apply(env, execution.getProcessInstanceId(), approved == null ? null : approved.toString(), log);
         } catch (ProvisionOperations.PlanMismatchException e) {
             throw new BpmnError(PLAN_MISMATCH, e.getMessage());
         }

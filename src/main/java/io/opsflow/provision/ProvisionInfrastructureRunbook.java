@@ -85,7 +85,7 @@ public class ProvisionInfrastructureRunbook extends Runbook {
     /** What the approver signs besides the inputs (see {@link RunbookDefinition#evidence()}). */
     @Override
     public List<String> evidence() {
-        return List.of("terraformVars", "hostsBefore", "tfHasChanges", "tfAdd", "tfChange", "tfDestroy", "tfResourceChanges", "tfPlanSummary", "tfPlanFile", "tfPlanSha256");
+        return List.of("terraformVars", "hostsBefore", "tfHasChanges", "tfAdd", "tfChange", "tfDestroy", "tfResourceChanges", "tfPlanSummary", "tfPlanId", "tfPlanSha256");
     }
 
     /** Destroying, production, or an environment that requires approval (as {@code needsApproval} in the run). */

@@ -22,10 +22,11 @@ public interface ProvisionOperations {
     Plan plan(String environment, String runId, Map<String, Object> terraformVars, boolean destroy, StepLog log);
 
     /**
-     * Applies {@code planFile} if and only if its SHA-256 is {@code approvedSha256}; otherwise
-     * {@link PlanMismatchException} (nothing applied). Safe to retry: an already applied plan is not applied twice.
+     * Applies the run's stored plan ({@code runId} = process instance id) if and only if its SHA-256 is
+     * {@code approvedSha256}; otherwise {@link PlanMismatchException} (nothing applied). Runs on any node (the plan
+     * lives in the database). Safe to retry: an already applied plan is not applied twice.
      */
-    void apply(String environment, String planFile, String approvedSha256, StepLog log);
+    void apply(String environment, String runId, String approvedSha256, StepLog log);
 
     /** {@code terraform output -json}: name to value (sensitive outputs masked). */
     Map<String, Object> outputs(String environment, StepLog log);
@@ -42,10 +43,10 @@ public interface ProvisionOperations {
     /**
      * A saved plan: whether it changes anything, the counts, one line per changing resource (e.g.
      * {@code "+ module.fleet.terraform_data.host[2] (create)"}), the text for the approver, the plan file and its
-     * SHA-256.
+     * SHA-256; {@code planId} ({@code <runId>/<sha256>}) names the stored plan.
      */
     record Plan(boolean hasChanges, int add, int change, int destroy, List<String> resourceChanges, String summary,
-                String planFile, String sha256) {
+                String planId, String sha256) {
         public Plan {
             resourceChanges = List.copyOf(resourceChanges);
         }

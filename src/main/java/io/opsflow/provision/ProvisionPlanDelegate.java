@@ -10,7 +10,7 @@ import io.opsflow.step.exec.StepLogs;
 /**
  * Task_TerraformPlan: plans (action destroy: a destroy plan) and records the evidence for the approver:
  * {@code tfHasChanges}, {@code tfAdd}/{@code tfChange}/{@code tfDestroy}, {@code tfResourceChanges} (one line per
- * resource), {@code tfPlanSummary}, {@code tfPlanFile}, {@code tfPlanSha256}.
+ * resource), {@code tfPlanSummary}, {@code tfPlanId} (the stored plan, {@code <processInstanceId>/<sha256>}), {@code tfPlanSha256}.
  */
 @Component("provisionPlan")
 public class ProvisionPlanDelegate extends RunbookStep {
@@ -34,7 +34,7 @@ public class ProvisionPlanDelegate extends RunbookStep {
         execution.setVariable("tfResourceChanges", plan.resourceChanges().isEmpty() ? "(none)"
                 : String.join("\n", plan.resourceChanges()));
         execution.setVariable("tfPlanSummary", (destroy ? "DESTROY: " : "") + plan.summary());
-        execution.setVariable("tfPlanFile", plan.planFile());
+        execution.setVariable("tfPlanId", plan.planId());
         execution.setVariable("tfPlanSha256", plan.sha256());
     }
 }

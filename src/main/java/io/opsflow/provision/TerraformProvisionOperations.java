@@ -21,7 +21,8 @@ import io.opsflow.step.terraform.TerraformStep;
 
 /**
  * {@link ProvisionOperations} with the step library: {@link TerraformStep} on the environment's terraform-root
- * (per-run plan files under {@code opsflow.terraform.work-dir/<processInstanceId>}), {@link AnsibleStep} running
+ * (plans stored in the database, {@code io.opsflow.step.terraform.TerraformPlans}; per-run working files under
+ * {@code opsflow.terraform.work-dir/<processInstanceId>} on the node that plans or applies), {@link AnsibleStep} running
  * configure-host.yml limited to the new hosts (and the environment's inventory group), and an SSH round trip
  * ({@code true}) per new host as the health check.
  */
@@ -57,14 +58,14 @@ public class TerraformProvisionOperations implements ProvisionOperations {
         List<String> lines = s.resourceChanges().stream()
                 .map(rc -> rc.symbol() + " " + rc.address() + " (" + String.join(", ", rc.actions()) + ")").toList();
         String summary = s.describe().lines().findFirst().orElse("");
-        return new Plan(s.hasChanges(), s.add(), s.change(), s.destroy(), lines, summary, s.planFile().toString(),
+        return new Plan(s.hasChanges(), s.add(), s.change(), s.destroy(), lines, summary, runId + "/" + s.sha256(),
                 s.sha256());
     }
 
     @Override
-    public void apply(String environment, String planFile, String approvedSha256, StepLog log) {
+    public void apply(String environment, String runId, String approvedSha256, StepLog log) {
         try {
-            terraform.apply(root(environment), Path.of(planFile), approvedSha256, log);
+            terraform.applyStored(root(environment), runId, approvedSha256, log);
         } catch (io.opsflow.step.terraform.PlanMismatchException e) {
             throw new PlanMismatchException(e.reason() + ": " + e.getMessage());
         }

@@ -93,7 +93,7 @@ class ProvisionInfrastructureProcessTest {
         return new ProvisionOperations.Plan(changes, add, 0, destroy, resources,
                 changes ? "Plan: " + add + " to add, 0 to change, " + destroy + " to destroy."
                         : "No changes. Infrastructure matches the configuration.",
-                "/var/terraform/run/plan.tfplan", SHA);
+                "run/" + SHA, SHA);
     }
 
     ProcessInstance start(Object... kv) {
@@ -159,7 +159,7 @@ class ProvisionInfrastructureProcessTest {
         InOrder order = inOrder(ops, fleet);
         order.verify(ops).init(eq("staging"), any());
         order.verify(ops).plan(eq("staging"), eq(pi.getId()), eq(Map.of("host_count", 3)), eq(false), any());
-        order.verify(ops).apply(eq("staging"), eq("/var/terraform/run/plan.tfplan"), eq(SHA), any());
+        order.verify(ops).apply(eq("staging"), eq(pi.getId()), eq(SHA), any());
         order.verify(ops).outputs(eq("staging"), any());
         order.verify(fleet).applyHostCount(eq("staging"), eq(Map.of("host_count", 3, "hosts", List.of())));
         order.verify(ops).configureHosts(eq("staging"), eq(List.of("staging-web-3")), any());
@@ -191,7 +191,7 @@ class ProvisionInfrastructureProcessTest {
 
         decide(pi, true, "ok");
         runJobs(pi);
-        verify(ops).apply(eq("production"), eq("/var/terraform/run/plan.tfplan"), eq(SHA), any());
+        verify(ops).apply(eq("production"), eq(pi.getId()), eq(SHA), any());
         assertThat(var(pi, "approvedPlanSha256")).isEqualTo(SHA);
         assertThat(var(pi, "approvedBy")).isEqualTo("bob");
         BpmnAwareTests.assertThat(pi).isEnded().hasPassed("Event_EndApplied").hasNotPassed("Task_ConfigureHosts");

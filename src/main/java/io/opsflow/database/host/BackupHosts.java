@@ -37,12 +37,22 @@ import net.schmizz.sshj.sftp.RemoteFile;
 /**
  * SSH sessions to the hosts that run backups, restores and migrations: the host's home and staging directory,
  * worker scripts, streaming file transfer by SFTP, and database credentials as short-lived files on the host (a
- * {@code .pgpass} or a MariaDB option file, mode 0600, removed when the session closes; the password never appears
- * in an argument, a variable or a log line).
+ * {@code .pgpass} or a MariaDB option file, mode 0600, in the private directory {@value #CREDENTIALS_DIR} (0700) of
+ * the staging directory, named {@code cred-<random>}; the password never appears in an argument, a variable or a log
+ * line).
+ * <p>
+ * No credentials file outlives a crash: the db workers hold a shared {@code flock} on their file while they run and
+ * remove it when they exit (also when the node that started them died); the session removes what it wrote when it
+ * closes; and every session first sweeps the directory: a {@code cred-*} file older than
+ * {@value #CREDENTIALS_GRACE_MINUTES} minute that no running worker holds (its exclusive {@code flock} succeeds) is
+ * left from a crash (a node killed mid-step, a worker killed with SIGKILL) and is removed.
  */
 @Component
 public class BackupHosts {
     static final Duration SHORT = Duration.ofMinutes(2);
+    static final String CREDENTIALS_DIR = ".credentials";
+    /** A credentials file younger than this may be about to be used by a worker that has not locked it yet. */
+    static final int CREDENTIALS_GRACE_MINUTES = 1;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final SshConnections connections;
@@ -97,6 +107,7 @@ public class BackupHosts {
         private final StepLog log;
         private final String home;
         private final String staging;
+        private final String credentials;
         private final List<String> cleanup = new ArrayList<>();
 
         Session(SshSession ssh, HostConfig host, Environment env, StepLog log) {
@@ -113,7 +124,24 @@ public class BackupHosts {
             this.home = h;
             String dir = props.getHostStagingDir();
             this.staging = dir.startsWith("/") ? dir : home + "/" + dir;
-            ssh.execChecked(List.of("mkdir", "-p", "-m", "700", "--", staging), SHORT, log);
+            this.credentials = staging + "/" + CREDENTIALS_DIR;
+            ssh.execChecked(List.of("mkdir", "-p", "-m", "700", "--", staging, credentials), SHORT, log);
+            ssh.execChecked(List.of("chmod", "700", "--", credentials), SHORT, log);
+            sweepCredentials();
+        }
+
+        /**
+         * Removes credentials files left by a crash: older than the grace period and not locked by a running worker.
+         */
+        private void sweepCredentials() {
+            ssh.execChecked(List.of("find", credentials, "-maxdepth", "1", "-type", "f", "-name", "cred-*",
+                    "-mmin", "+" + CREDENTIALS_GRACE_MINUTES, "-exec", "flock", "-n", "-x", "{}", "rm", "-f", "--",
+                    "{}", ";"), SHORT, log);
+        }
+
+        /** The private directory of this host's credentials files. */
+        public String credentialsDir() {
+            return credentials;
         }
 
         public HostConfig host() {
@@ -244,7 +272,10 @@ public class BackupHosts {
             } else {
                 content = "[client]\npassword=\"" + password.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n";
             }
-            String path = stagingPath(".credentials-", BackupTarget.POSTGRES.equals(db.kind()) ? ".pgpass" : ".cnf");
+            byte[] r = new byte[8];
+            RANDOM.nextBytes(r);
+            String path = credentials + "/cred-" + HexFormat.of().formatHex(r)
+                    + (BackupTarget.POSTGRES.equals(db.kind()) ? ".pgpass" : ".cnf");
             cleanup.add(path);
             upload(new java.io.ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)), path, 0600);
             return path;

@@ -27,7 +27,9 @@ import org.springframework.stereotype.Component;
 /**
  * The one way opsflow runs a local program (Apache Commons Exec): argv list only, no shell; an explicit environment
  * (allow-list of the JVM's variables plus the step's additions); a timeout whose watchdog kills the whole process
- * tree; output streamed line by line to the step log, secrets masked.
+ * tree; output streamed line by line to the step log, secrets masked. When the step is stopped
+ * ({@link StepCancellation#current()}, e.g. its job lease was lost) the running process tree is killed the same way
+ * and {@link StepCancelledException} is thrown.
  */
 @Component
 public class CommandRunner {
@@ -49,6 +51,7 @@ public class CommandRunner {
 
     /** Runs the command to its end. A non-zero exit is returned, not thrown; timeouts and missing binaries throw. */
     public CommandResult run(CommandSpec spec, StepLog log) {
+        StepCancellation cancellation = StepCancellation.current();
         Set<String> secrets = new LinkedHashSet<>(spec.secrets());
         SecretMasker masker = new SecretMasker(secrets);
         secrets.forEach(log::addSecret);
@@ -90,9 +93,11 @@ public class CommandRunner {
         }
 
         log.line("cmd", "$ " + String.join(" ", maskedArgv) + (cwd == null ? "" : "   (in " + cwd + ")"));
+        String what = "command killed: " + String.join(" ", maskedArgv);
+        cancellation.throwIfCancelled("command not started: " + String.join(" ", maskedArgv));
         long start = System.nanoTime();
         int exit;
-        try {
+        try (StepCancellation.Registration stop = cancellation.onCancel(watchdog::cancel)) {
             exit = executor.execute(cl, env);
         } catch (ExecuteException e) {
             exit = e.getExitValue();
@@ -103,6 +108,10 @@ public class CommandRunner {
             closeQuietly(err);
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
+        if (cancellation.cancelled()) {
+            log.line("cmd", "stopped: " + cancellation.reason() + "; process tree killed");
+            throw new StepCancelledException(cancellation.reason(), what);
+        }
         if (watchdog.timedOut()) {
             log.line("cmd", "timed out after " + spec.timeout().toSeconds() + "s; process tree killed");
             throw new CommandTimeoutException(spec.timeout(), maskedArgv, stderr.text());
@@ -189,6 +198,7 @@ public class CommandRunner {
     static final class TreeKillingWatchdog extends ExecuteWatchdog {
         private volatile Process process;
         private volatile boolean timedOut;
+        private volatile boolean cancelled;
 
         @SuppressWarnings("deprecation")
         TreeKillingWatchdog(long timeoutMillis) {
@@ -199,6 +209,9 @@ public class CommandRunner {
         public synchronized void start(Process process) {
             this.process = process;
             super.start(process);
+            if (cancelled) {
+                killTree(process); // stopped between the check before the start and here
+            }
         }
 
         @Override
@@ -212,6 +225,20 @@ public class CommandRunner {
             if (p != null) {
                 p.destroyForcibly();
             }
+        }
+
+        /** The step was stopped: kills the process tree now (or as soon as it starts). */
+        synchronized void cancel() {
+            cancelled = true;
+            Process p = process;
+            if (p != null) {
+                killTree(p);
+            }
+        }
+
+        private static void killTree(Process p) {
+            p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
         }
 
         /** True when the timeout fired while the command was still running (and its tree was killed). */

@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.springframework.stereotype.Component;
 
+import io.opsflow.step.exec.StepCancellation;
+
 /**
  * Runs a function on many hosts with a parallelism limit of its own: a bounded executor per call, so hosts never
  * wait for one thread or one connection. Each host gets ONE session, taken from the connection pool
@@ -62,6 +64,7 @@ public class SshFanOut {
             return new FanOutResult<>(List.of());
         }
         int threads = Math.min(parallelism, targets.size());
+        StepCancellation cancellation = StepCancellation.current(); // the hosts' threads observe the step's signal
         int pool = POOL.incrementAndGet();
         AtomicInteger n = new AtomicInteger();
         ExecutorService executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
@@ -73,7 +76,11 @@ public class SshFanOut {
         try {
             List<Future<FanOutResult.HostOutcome<T>>> futures = new ArrayList<>();
             for (SshTarget t : targets) {
-                futures.add(executor.submit(() -> runOne(t, task)));
+                futures.add(executor.submit(() -> {
+                    try (StepCancellation.Scope bound = StepCancellation.bind(cancellation)) {
+                        return runOne(t, task);
+                    }
+                }));
             }
             List<FanOutResult.HostOutcome<T>> outcomes = new ArrayList<>();
             for (Future<FanOutResult.HostOutcome<T>> f : futures) {

@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -22,6 +24,8 @@ import org.slf4j.LoggerFactory;
 
 import io.opsflow.step.exec.CommandFailedException;
 import io.opsflow.step.exec.CommandTimeoutException;
+import io.opsflow.step.exec.StepCancellation;
+import io.opsflow.step.exec.StepCancelledException;
 import io.opsflow.step.exec.StepLog;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.connection.channel.direct.Session;
@@ -90,7 +94,9 @@ public final class SshSession implements AutoCloseable {
      * Runs {@code argv} on the host (quoted through {@link ShellQuote#join}) and waits for its end. Output lines go to
      * {@code log} as they arrive ({@code out}/{@code err}, prefixed with the host). A non-zero exit is returned, not
      * thrown. When {@code timeout} passes, the remote process group gets SIGKILL (see {@link #PGID_PREFIX}), the
-     * channel is closed and {@link CommandTimeoutException} is thrown.
+     * channel is closed and {@link CommandTimeoutException} is thrown. When the step is stopped
+     * ({@link StepCancellation#current()}, e.g. its job lease was lost), the channel is closed at once, the remote
+     * process group is killed the same way and {@link StepCancelledException} is thrown.
      */
     public SshResult exec(List<String> argv, Duration timeout, StepLog log) {
         String command = ShellQuote.join(argv);
@@ -98,6 +104,8 @@ public final class SshSession implements AutoCloseable {
             throw new IllegalArgumentException("timeout must be positive: " + timeout);
         }
         List<String> shown = List.of("ssh", target.display(), command);
+        StepCancellation cancellation = StepCancellation.current();
+        cancellation.throwIfCancelled("not started: " + String.join(" ", shown));
         String prefix = target.host() + (target.port() == 22 ? "" : ":" + target.port()) + ": ";
         log.line("cmd", "$ ssh " + target.display() + " " + command);
         long start = System.nanoTime();
@@ -127,19 +135,39 @@ public final class SshSession implements AutoCloseable {
             Thread out = pump(cmd.getInputStream(), "ssh-out-" + target.host(), stdout,
                     line -> log.line("out", prefix + line));
             AtomicLong pgid = new AtomicLong(-1);
+            // stopping the step kills the remote process group at once (from the thread that stops it, or here
+            // as soon as the group id is known): the streams then end and this thread goes on below
+            AtomicBoolean killing = new AtomicBoolean();
+            CompletableFuture<String> killed = new CompletableFuture<>();
+            Runnable killIfStopped = () -> {
+                if (cancellation.cancelled() && pgid.get() > 0 && killing.compareAndSet(false, true)) {
+                    killed.complete(kill(cmd, pgid.get()));
+                }
+            };
             Thread err = pump(cmd.getErrorStream(), "ssh-err-" + target.host(), null, line -> {
                 // normally the first stderr line; a noisy ~/.bashrc may print before it
                 if (pgid.get() < 0) {
                     Matcher m = PGID_LINE.matcher(line);
                     if (m.matches()) {
                         pgid.set(Long.parseLong(m.group(1)));
+                        killIfStopped.run();
                         return;
                     }
                 }
                 stderr.add(line);
                 log.line("err", prefix + line);
             });
-            if (!awaitThreads(deadline, out, err)) {
+            boolean ended;
+            try (StepCancellation.Registration stop = cancellation.onCancel(killIfStopped)) {
+                ended = awaitThreads(deadline, out, err);
+            }
+            if (cancellation.cancelled()) {
+                String how = killing.compareAndSet(false, true) ? kill(cmd, pgid.get()) : awaitKill(killed);
+                log.line("cmd", prefix + "stopped: " + cancellation.reason() + "; " + how);
+                closeQuietly(session);
+                throw new StepCancelledException(cancellation.reason(), "killed: " + String.join(" ", shown));
+            }
+            if (!ended) {
                 String how = kill(cmd, pgid.get());
                 log.line("cmd", prefix + "timed out after " + human(timeout) + "; " + how);
                 closeQuietly(session);
@@ -177,6 +205,17 @@ public final class SshSession implements AutoCloseable {
             return new SshResult(exit, o, stderr.text());
         } finally {
             closeQuietly(session);
+        }
+    }
+
+    private static String awaitKill(CompletableFuture<String> killed) {
+        try {
+            return killed.get(KILL_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted while the remote process group was being killed";
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return "the kill of the remote process group did not report back: " + e;
         }
     }
 

@@ -11,8 +11,8 @@ import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 
 /**
- * Applies exactly the approved plan: reads tfPlanFile and tfPlanSha256 (written by terraformPlan before the
- * approval). A missing plan, a different hash or a stale plan is the modelled outcome BpmnError
+ * Applies exactly the approved plan: the run's plan stored in the database ({@link TerraformPlans}) whose SHA-256
+ * is tfPlanSha256 (written by terraformPlan before the approval), on whichever node runs this step. A missing plan, a different hash or a stale plan is the modelled outcome BpmnError
  * {@value #PLAN_MISMATCH} (with variable tfPlanMismatchReason); anything else is technical.
  * Writes tfApplied=true and tfAlreadyApplied.
  */
@@ -33,11 +33,10 @@ public class TerraformApplyDelegate implements JavaDelegate {
     @Override
     public void execute(DelegateExecution execution) {
         Path root = context.root(execution);
-        Object planFile = execution.getVariable("tfPlanFile");
         Object sha = execution.getVariable("tfPlanSha256");
         try (StepLog log = logs.forExecution(execution)) {
             try {
-                ApplyResult r = step.apply(root, planFile == null ? null : Path.of(planFile.toString()),
+                ApplyResult r = step.applyStored(root, execution.getProcessInstanceId(),
                         sha == null ? null : sha.toString(), log);
                 execution.setVariable("tfApplied", true);
                 execution.setVariable("tfAlreadyApplied", r.alreadyApplied());

@@ -17,7 +17,8 @@ import io.opsflow.step.exec.StepLogs;
 /**
  * Plans the run's Terraform root (a destroy plan when variable {@code terraformDestroy} is true) and writes the
  * summary the approver sees: tfHasChanges, tfAdd, tfChange, tfDestroy, tfResourceChanges (JSON list of
- * {address, actions}), tfPlanSummary (text), tfPlanFile, tfPlanSha256, tfPlanDestroy.
+ * {address, actions}), tfPlanSummary (text), tfPlanId ({@code <processInstanceId>/<sha256>}: the plan is stored in the database,
+ * {@link TerraformPlans}), tfPlanSha256, tfPlanDestroy.
  */
 @Component("terraformPlan")
 public class TerraformPlanDelegate implements JavaDelegate {
@@ -62,7 +63,7 @@ public class TerraformPlanDelegate implements JavaDelegate {
         execution.setVariable("tfDestroy", s.destroy());
         execution.setVariable("tfResourceChanges", resourceChangesJson(s.resourceChanges()));
         execution.setVariable("tfPlanSummary", s.describe());
-        execution.setVariable("tfPlanFile", s.planFile().toString());
+        execution.setVariable("tfPlanId", execution.getProcessInstanceId() + "/" + s.sha256());
         execution.setVariable("tfPlanSha256", s.sha256());
         execution.setVariable("tfPlanDestroy", destroy);
     }

@@ -47,6 +47,10 @@ import io.opsflow.step.exec.StepLog;
  * <p>Variables never reach the command line: they are validated ({@link #VAR_NAME}) and JSON-serialized into a
  * {@code -var-file} the step writes. Apply re-hashes the plan file and refuses unless the SHA-256 is the approved
  * one; it applies a private copy of the verified bytes, so the file cannot be swapped between check and use.
+ *
+ * <p>With a {@link TerraformPlans} store (always in the application) every plan is also stored in the database,
+ * keyed by run and SHA-256, and {@link #applyStored} applies the approved plan from there: any engine node can apply a
+ * plan made and approved while another node ran the run.
  */
 @Component
 public class TerraformStep {
@@ -63,6 +67,7 @@ public class TerraformStep {
     private final TerraformProperties props;
     private final Path workDir;
     private volatile String resolvedBinary;
+    private TerraformPlans plans;
 
     @Autowired
     public TerraformStep(CommandRunner runner, TerraformProperties props,
@@ -75,6 +80,13 @@ public class TerraformStep {
 
     public TerraformStep(CommandRunner runner, TerraformProperties props) {
         this(runner, props, "var");
+    }
+
+    /** Stores every plan in the database (and enables {@link #applyStored}). */
+    @Autowired(required = false)
+    public TerraformStep withPlans(TerraformPlans store) {
+        this.plans = store;
+        return this;
     }
 
     public TerraformProperties properties() {
@@ -148,6 +160,13 @@ public class TerraformStep {
         }
         readOnly(planFile);
         String sha = sha256(planFile);
+        if (plans != null) {
+            try {
+                plans.save(dir.getFileName().toString(), sha, destroy, Files.readAllBytes(planFile));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read plan file " + planFile, e);
+            }
+        }
         PlanSummary summary = summarize(root, planFile, sha, hasChanges, log);
         log.info("plan " + planFile + " sha256=" + sha + ": " + summary.describe().replace("\n", "; "));
         return summary;
@@ -234,23 +253,84 @@ public class TerraformStep {
                     + readString(marker).strip() + "); not applying it twice");
             return new ApplyResult(planFile, actual, true);
         }
-        Path copy = planFile.resolveSibling("apply-" + actual.substring(0, 16) + ".tfplan");
+        applyVerified(root, bytes, actual, planFile.resolveSibling("apply-" + actual.substring(0, 16) + ".tfplan"),
+                planFile.toString(), log);
+        writeString(marker, actual + " applied " + Instant.now() + "\n");
+        return new ApplyResult(planFile, actual, false);
+    }
+
+    /**
+     * Applies the run's stored plan whose SHA-256 is {@code approvedSha256} (see {@link TerraformPlans}), on this
+     * node: the bytes are read from the database, verified against the approved SHA-256, written to a private
+     * temporary file in this node's run directory, applied, and the file removed. Refusals ({@link
+     * PlanMismatchException}): no approved hash; MISSING (the run has no stored plan); HASH_DIFFERS (the approved
+     * SHA-256 is not the run's plan, or the stored bytes do not hash to it); STALE. A plan already applied is not
+     * applied twice. A root not initialised on this node (the plan was made on another) is initialised first.
+     */
+    public ApplyResult applyStored(Path root, String runId, String approvedSha256, StepLog log) {
+        requireRoot(root);
+        if (plans == null) {
+            throw new IllegalStateException("no Terraform plan store configured");
+        }
+        Path dir = runDir(runId);
+        String what = "the plan of run " + runId;
+        if (approvedSha256 == null || approvedSha256.isBlank()) {
+            throw new PlanMismatchException(PlanMismatchException.Reason.NO_APPROVED_HASH, null,
+                    "refusing to apply " + what + ": no approved plan SHA-256 was given");
+        }
+        String approved = approvedSha256.strip().toLowerCase(java.util.Locale.ROOT);
+        TerraformPlans.Stored stored = plans.find(runId, approved).orElseThrow(() -> {
+            List<String> shas = plans.shas(runId);
+            return shas.isEmpty()
+                    ? new PlanMismatchException(PlanMismatchException.Reason.MISSING, null, "refusing to apply: run "
+                    + runId + " has no stored plan; plan again and have the new plan approved")
+                    : new PlanMismatchException(PlanMismatchException.Reason.HASH_DIFFERS, null, "refusing to apply "
+                    + what + ": the approved SHA-256 " + approved + " is not a plan of this run (stored: " + shas
+                    + "); plan again and have the new plan approved");
+        });
+        String actual = sha256(stored.plan());
+        if (!actual.equals(approved)) {
+            throw new PlanMismatchException(PlanMismatchException.Reason.HASH_DIFFERS, null, "refusing to apply "
+                    + what + ": the stored plan's SHA-256 is " + actual + " but the approved plan's is " + approved
+                    + "; plan again and have the new plan approved");
+        }
+        if (stored.appliedAt() != null) {
+            log.info("plan sha256=" + actual + " of run " + runId + " was already applied (" + stored.appliedAt()
+                    + "); not applying it twice");
+            return new ApplyResult(null, actual, true);
+        }
+        if (!Files.isDirectory(root.resolve(".terraform"))) {
+            log.info("root " + root + " is not initialised on this node: terraform init first");
+            init(root, log);
+        }
         try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the run directory " + dir, e);
+        }
+        applyVerified(root, stored.plan(), actual, dir.resolve("apply-" + actual.substring(0, 16) + ".tfplan"),
+                what + " (sha256=" + actual + ")", log);
+        plans.markApplied(runId, actual);
+        return new ApplyResult(null, actual, false);
+    }
+
+    /** Writes the verified bytes to {@code copy} (read-only), applies it, removes it. */
+    private void applyVerified(Path root, byte[] bytes, String sha, Path copy, String what, StepLog log) {
+        try {
+            Files.deleteIfExists(copy);
             Files.write(copy, bytes);
             readOnly(copy);
             CommandResult r = exec(List.of("apply", "-input=false", "-no-color", lockTimeoutFlag(), copy.toString()),
                     root, props.getApplyTimeout(), log);
             if (r.exitCode() != 0) {
                 if (r.stderrTail().contains("Saved plan is stale")) {
-                    throw new PlanMismatchException(PlanMismatchException.Reason.STALE, planFile,
-                            "refusing to apply " + planFile + ": Terraform reports the saved plan is stale (the state"
+                    throw new PlanMismatchException(PlanMismatchException.Reason.STALE, null,
+                            "refusing to apply " + what + ": Terraform reports the saved plan is stale (the state"
                                     + " changed after the plan was made). Plan again and have the new plan approved");
                 }
                 throw new CommandFailedException(r.exitCode(), r.maskedArgv(), r.stderrTail());
             }
-            Files.writeString(marker, actual + " applied " + Instant.now() + "\n");
-            log.info("applied plan " + planFile + " sha256=" + actual);
-            return new ApplyResult(planFile, actual, false);
+            log.info("applied plan " + what + " sha256=" + sha);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the plan copy " + copy, e);
         } finally {
@@ -259,6 +339,14 @@ public class TerraformStep {
             } catch (IOException ignored) {
                 // the copy is only a private duplicate of verified bytes
             }
+        }
+    }
+
+    private static void writeString(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
         }
     }
 

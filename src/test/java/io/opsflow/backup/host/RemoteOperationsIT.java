@@ -288,9 +288,82 @@ class RemoteOperationsIT {
                 .hasMessageContaining("backup of database gone (postgres://127.0.0.1:1/" + pgDb + ") failed on db-host")
                 .hasMessageContaining("Check that postgres://127.0.0.1:1/" + pgDb + " is reachable from db-host");
         try (Stream<Path> staged = Files.list(tmp.resolve("staging"))) {
-            assertThat(staged.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("it-gone-"))
-                    .noneMatch(n -> n.startsWith(".credentials-"));
+            assertThat(staged.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("it-gone-"));
         }
+        assertThat(credentialsFiles()).isEmpty();
+    }
+
+    /** The credentials files on the host (the staging directory's private .credentials directory). */
+    private List<String> credentialsFiles() throws Exception {
+        Path dir = tmp.resolve("staging/.credentials");
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /** What a crash leaves: a credentials file of an earlier step, older than the sweep's grace period. */
+    private Path leftByACrash(String name) throws Exception {
+        Path dir = tmp.resolve("staging/.credentials");
+        Files.createDirectories(dir);
+        Path f = Files.writeString(dir.resolve(name), "127.0.0.1:5432:*:postgres:old-secret\n");
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.from(Instant.now().minus(Duration.ofMinutes(10))));
+        return f;
+    }
+
+    @Test
+    void aNormalRunLeavesNoCredentialsFileAndTheirDirectoryIsPrivate() throws Exception {
+        BackupTarget t = targets.get("it", "pgdb");
+        sql(PG_URL + pgDb, "postgres", "CREATE TABLE IF NOT EXISTS c (id INTEGER)");
+        backUp(t);
+        assertThat(credentialsFiles()).isEmpty();
+        assertThat(Files.getPosixFilePermissions(tmp.resolve("staging/.credentials")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    }
+
+    @Test
+    void aCredentialsFileLeftByACrashIsGoneAfterTheNextStepRunButOneInUseIsKept() throws Exception {
+        leftByACrash("cred-0badc0de0badc0de.pgpass");
+        leftByACrash("cred-1badc0de1badc0de.cnf");
+        Path inUse = leftByACrash("cred-2badc0de2badc0de.pgpass");
+        // a worker of another step still runs with its file: it holds a shared flock, as hold_credentials does
+        Process worker = new ProcessBuilder("flock", "-s", inUse.toString(), "sleep", "300").start();
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            while (new ProcessBuilder("flock", "-n", "-x", inUse.toString(), "true").start().waitFor() == 0
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            BackupTarget t = targets.get("it", "pgdb");
+            sql(PG_URL + pgDb, "postgres", "CREATE TABLE IF NOT EXISTS c (id INTEGER)");
+            backUp(t);
+            assertThat(credentialsFiles()).as("the crash's files swept, the one in use kept")
+                    .containsExactly("cred-2badc0de2badc0de.pgpass");
+        } finally {
+            List<ProcessHandle> tree = new ArrayList<>(worker.descendants().toList()); // the sleep holds the lock too
+            tree.add(worker.toHandle());
+            tree.forEach(ProcessHandle::destroyForcibly);
+            tree.forEach(h -> h.onExit().join());
+        }
+        // its worker is gone (killed): the next step run sweeps it too
+        hosts.open(targets.get("it", "pgdb"), log).close();
+        assertThat(credentialsFiles()).isEmpty();
+    }
+
+    @Test
+    void aWorkerRemovesItsCredentialsFileEvenWhenTheNodeNeverClosesItsSession() throws Exception {
+        BackupTarget t = targets.get("it", "pgdb");
+        BackupHosts.Session s = hosts.open(t, log); // never closed: the node "died" after starting the worker
+        String cred = s.credentialsFile(t.database());
+        assertThat(credentialsFiles()).hasSize(1);
+        List<String> args = new ArrayList<>(List.of("--database", pgDb, "--output",
+                s.stagingPath("it-crash-", ".dump")));
+        args.addAll(io.opsflow.database.host.DatabaseArgs.connection(t.database(), cred));
+        assertThat(s.worker("db-backup-postgres.sh", args, Duration.ofMinutes(2)).ok()).isTrue();
+        assertThat(credentialsFiles()).as("removed by the worker itself").isEmpty();
     }
 
     @Test

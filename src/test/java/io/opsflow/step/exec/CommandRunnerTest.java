@@ -77,6 +77,47 @@ class CommandRunnerTest {
         assertThat(gone).as("grandchild sleep killed").isTrue();
     }
 
+    @Test
+    void stoppingTheStepKillsTheRunningProcessTreeAndThrows(@TempDir Path dir) throws Exception {
+        Path pidFile = dir.resolve("child.pid");
+        CommandSpec spec = CommandSpec.of("sh", "-c", "sleep 60 & echo $! > \"$1\"; wait", "sh", pidFile.toString())
+                .timeout(Duration.ofMinutes(5)).build();
+        StepCancellation stop = new StepCancellation();
+        StepLogs.MemoryStepLog log = StepLogs.memory();
+        CompletableFuture<CommandResult> running = CompletableFuture.supplyAsync(() -> {
+            try (StepCancellation.Scope bound = StepCancellation.bind(stop)) {
+                return runner.run(spec, log);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while ((!Files.exists(pidFile) || Files.readString(pidFile).isBlank()) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        long childPid = Long.parseLong(Files.readString(pidFile).trim());
+
+        stop.cancel("job lease lost for job 42: test");
+
+        assertThatThrownBy(() -> running.get(30, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(StepCancelledException.class)
+                .hasMessageContaining("job lease lost for job 42").hasMessageContaining("command killed: sh -c");
+        ProcessHandle.of(childPid).ifPresent(h -> h.onExit().join());
+        assertThat(ProcessHandle.of(childPid).map(ProcessHandle::isAlive).orElse(false)).as("grandchild").isFalse();
+        assertThat(log.lines()).anyMatch(l -> l.contains("stopped: job lease lost for job 42: test; process tree killed"));
+    }
+
+    @Test
+    void aStoppedStepStartsNoCommand(@TempDir Path dir) {
+        StepCancellation stop = new StepCancellation();
+        stop.cancel("job lease lost for job 7: test");
+        Path marker = dir.resolve("ran");
+        try (StepCancellation.Scope bound = StepCancellation.bind(stop)) {
+            assertThatThrownBy(() -> runner.run(CommandSpec.of("touch", marker.toString()).build(), StepLogs.noop()))
+                    .isInstanceOf(StepCancelledException.class).hasMessageContaining("command not started");
+        }
+        assertThat(marker).doesNotExist();
+        assertThat(StepCancellation.current()).as("scope closed").isSameAs(StepCancellation.NONE);
+    }
+
     /**
      * A shell that only waits for its child exits the instant the watchdog kills that child: the timeout must still
      * be reported as a timeout, never as the shell's own exit 137 (CI once saw exactly that race).

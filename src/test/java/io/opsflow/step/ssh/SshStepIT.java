@@ -22,6 +22,8 @@ import org.junit.jupiter.api.Test;
 
 import io.opsflow.step.exec.CommandFailedException;
 import io.opsflow.step.exec.CommandTimeoutException;
+import io.opsflow.step.exec.StepCancellation;
+import io.opsflow.step.exec.StepCancelledException;
 import io.opsflow.step.exec.StepLogs;
 import io.opsflow.testsupport.OpenSshd;
 
@@ -114,6 +116,52 @@ class SshStepIT {
         assertThat(log.lines()).anyMatch(l -> l.matches(".*timed out after 3s; killed remote process group [0-9]+ "
                         + "\\(SIGKILL, kill exit 0\\).*"))
                 .noneMatch(l -> l.startsWith("[out]"));
+    }
+
+    @Test
+    void aStoppedStepKillsTheRemoteProcessGroupClosesTheChannelAndThrows() throws Exception {
+        String marker = "314." + (System.nanoTime() % 100000);
+        var log = StepLogs.memory();
+        StepCancellation stop = new StepCancellation();
+        CompletableFuture<SshResult> running = CompletableFuture.supplyAsync(() -> {
+            try (StepCancellation.Scope bound = StepCancellation.bind(stop)) {
+                return step.run(target(), List.of("sh", "-c", "sleep " + marker + "; echo never"),
+                        Duration.ofMinutes(5), log);
+            }
+        });
+        assertThat(awaitProcesses(marker, true)).as("remote sleep started").isTrue();
+
+        stop.cancel("job lease lost for job 42: test");
+
+        assertThatThrownBy(() -> running.get(30, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(StepCancelledException.class)
+                .hasMessageContaining("job lease lost for job 42").hasMessageContaining("ssh " + target().display());
+        assertThat(awaitProcesses(marker, false)).as("remote sleep (and its sh) killed").isTrue();
+        assertThat(log.lines()).anyMatch(l -> l.matches(".*stopped: job lease lost for job 42: test; killed remote"
+                + " process group [0-9]+ .*")).noneMatch(l -> l.startsWith("[out]"));
+        // the pooled connection is still good for the next step
+        assertThat(step.run(target(), List.of("true"), T, StepLogs.noop()).exitCode()).isZero();
+    }
+
+    @Test
+    void aStoppedStepAlsoStopsTheCommandsOfItsFanOutThreads() throws Exception {
+        String marker = "315." + (System.nanoTime() % 100000);
+        StepCancellation stop = new StepCancellation();
+        SshFanOut fanOut = new SshFanOut(new SshConnections(Duration.ofSeconds(10)));
+        CompletableFuture<FanOutResult<SshResult>> running = CompletableFuture.supplyAsync(() -> {
+            try (StepCancellation.Scope bound = StepCancellation.bind(stop)) { // the job's thread
+                return fanOut.forEach(List.of(target()), 1, s -> s.exec(List.of("sleep", marker),
+                        Duration.ofMinutes(5), StepLogs.noop()));
+            }
+        });
+        assertThat(awaitProcesses(marker, true)).as("remote sleep started").isTrue();
+
+        stop.cancel("job lease lost for job 43: test");
+
+        FanOutResult<SshResult> r = running.get(30, TimeUnit.SECONDS);
+        assertThat(r.outcomes()).singleElement().satisfies(o -> assertThat(o.error())
+                .isInstanceOf(StepCancelledException.class).hasMessageContaining("job lease lost for job 43"));
+        assertThat(awaitProcesses(marker, false)).as("remote sleep killed").isTrue();
     }
 
     /** Waits until processes whose command line contains marker exist (present=true) or are all gone. */

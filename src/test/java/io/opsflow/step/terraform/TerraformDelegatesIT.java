@@ -78,9 +78,11 @@ class TerraformDelegatesIT {
         plan.execute(execution);
         assertThat(vars).containsEntry("tfHasChanges", true).containsEntry("tfAdd", 3).containsEntry("tfChange", 0)
                 .containsEntry("tfDestroy", 0).containsEntry("tfPlanDestroy", false);
-        Path planFile = Path.of((String) vars.get("tfPlanFile"));
-        assertThat(planFile).isEqualTo(fx.workDir.toAbsolutePath().resolve("pi-42/plan.tfplan"));
+        Path planFile = fx.workDir.toAbsolutePath().resolve("pi-42/plan.tfplan");
         assertThat(vars.get("tfPlanSha256")).isEqualTo(TerraformStep.sha256(planFile));
+        assertThat(vars).containsEntry("tfPlanId", "pi-42/" + vars.get("tfPlanSha256")).doesNotContainKey("tfPlanFile");
+        assertThat(fx.plans.find("pi-42", (String) vars.get("tfPlanSha256")).orElseThrow().plan())
+                .as("the plan is stored in the database").isEqualTo(Files.readAllBytes(planFile));
         JsonNode changes = TerraformFixture.JSON.readTree((String) vars.get("tfResourceChanges"));
         assertThat(changes).hasSize(3);
         assertThat(changes.get(0).get("address").asText()).isEqualTo("module.fleet.terraform_data.host[0]");
@@ -111,7 +113,11 @@ class TerraformDelegatesIT {
         assertThat(vars).containsEntry("tfPlanMismatchReason", "HASH_DIFFERS").doesNotContainKey("tfApplied");
         assertThat((String) vars.get("terraformLogTail")).contains("REFUSED");
 
-        Files.delete(Path.of((String) vars.get("tfPlanFile")));
+        vars.put("tfPlanId", "other-run/" + "f".repeat(64)); // a forged plan id names nothing apply reads
+        assertThatThrownBy(() -> apply.execute(execution)).isInstanceOf(BpmnError.class);
+        assertThat(vars).containsEntry("tfPlanMismatchReason", "HASH_DIFFERS");
+
+        fx.plans.deleteRun("pi-42"); // the run's stored plan is gone (history cleanup)
         assertThatThrownBy(() -> apply.execute(execution)).isInstanceOf(BpmnError.class);
         assertThat(vars).containsEntry("tfPlanMismatchReason", "MISSING");
     }
@@ -127,7 +133,7 @@ class TerraformDelegatesIT {
         vars.put("terraformDestroy", true);
         plan.execute(execution);
         assertThat(vars).containsEntry("tfDestroy", 2).containsEntry("tfAdd", 0).containsEntry("tfPlanDestroy", true);
-        assertThat((String) vars.get("tfPlanFile")).endsWith("destroy.tfplan");
+        assertThat(fx.plans.find("pi-42", (String) vars.get("tfPlanSha256")).orElseThrow().destroy()).isTrue();
         vars.remove("terraformDestroy");
         destroyPlan.execute(execution);
         assertThat(vars).containsEntry("tfDestroy", 2).containsEntry("tfPlanDestroy", true);
@@ -152,7 +158,7 @@ class TerraformDelegatesIT {
         vars.put("terraformVars", Map.of("host_count; rm -rf /", 1));
         assertThatThrownBy(() -> plan.execute(execution)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("invalid Terraform variable name");
-        assertThat(vars).doesNotContainKeys("tfPlanFile", "tfPlanSha256");
+        assertThat(vars).doesNotContainKeys("tfPlanId", "tfPlanSha256");
         assertThat(fx.invocations()).isEmpty();
         assertThat(List.copyOf(vars.keySet())).doesNotContain("tfHasChanges");
     }

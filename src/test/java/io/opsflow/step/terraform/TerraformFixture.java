@@ -1,5 +1,7 @@
 package io.opsflow.step.terraform;
 
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -32,6 +34,9 @@ final class TerraformFixture {
     final Path productionRoot;
     final Path workDir;
     final Path doubleLog;
+    /** The database the plan store uses (H2 in memory, one per fixture): what every engine node shares. */
+    final JdbcTemplate jdbc;
+    final TerraformPlans plans;
 
     TerraformFixture(Path tmp) {
         this.tree = tmp.resolve("terraform");
@@ -41,6 +46,10 @@ final class TerraformFixture {
         this.workDir = tmp.resolve("var/terraform");
         this.doubleLog = tmp.resolve("tf-double.log");
         ensureExecutable(DOUBLE);
+        DriverManagerDataSource ds = new DriverManagerDataSource("jdbc:h2:mem:tfplans-" + java.util.UUID.randomUUID()
+                + ";DB_CLOSE_DELAY=-1", "sa", "");
+        this.jdbc = new JdbcTemplate(ds);
+        this.plans = new TerraformPlans(jdbc, java.time.Duration.ofDays(1));
     }
 
     /** A runner whose PATH starts with {@code firstOnPath} (the double's directory, or a dir without terraform). */
@@ -59,7 +68,14 @@ final class TerraformFixture {
     }
 
     TerraformStep doubleStep() {
-        return new TerraformStep(runnerWithPathFirst(DOUBLE.getParent()), doubleProps());
+        return new TerraformStep(runnerWithPathFirst(DOUBLE.getParent()), doubleProps()).withPlans(plans);
+    }
+
+    /** Another engine node: the same database and Terraform root, its own working directory. */
+    TerraformStep otherNode(Path otherWorkDir) {
+        TerraformProperties p = doubleProps();
+        p.setWorkDir(otherWorkDir);
+        return new TerraformStep(runnerWithPathFirst(DOUBLE.getParent()), p).withPlans(plans);
     }
 
     /** Every logged invocation of the double, in order. */

@@ -5,10 +5,7 @@ import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.assertT
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.complete;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.task;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
 import org.camunda.bpm.engine.runtime.ProcessInstance;
@@ -84,9 +81,9 @@ class TerraformProcessIT {
     @Test
     void aPlanChangedDuringReviewEndsOnThePlanMismatchPath() throws Exception {
         ProcessInstance pi = start(3);
-        Path plan = Path.of((String) extension.getRuntimeService().getVariable(pi.getId(), "tfPlanFile"));
-        Files.setPosixFilePermissions(plan, PosixFilePermissions.fromString("rw-------"));
-        Files.writeString(plan, "tampered", StandardOpenOption.APPEND);
+        // the stored plan is changed in the database after the review (the local file is not what apply reads)
+        assertThat(fx.jdbc.update("UPDATE OPSFLOW_TF_PLAN SET PLAN_ = ? WHERE PROC_INST_ID_ = ?",
+                "tampered".getBytes(java.nio.charset.StandardCharsets.UTF_8), pi.getId())).isEqualTo(1);
         complete(task(pi));
         assertThat(pi).isEnded().hasPassed("EndEvent_Mismatch").hasNotPassed("Task_Output");
         Map<String, Object> vars = new java.util.HashMap<>();
