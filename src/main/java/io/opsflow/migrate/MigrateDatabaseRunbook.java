@@ -9,6 +9,7 @@ import org.springframework.stereotype.Component;
 import io.opsflow.platform.locks.LockNames;
 import io.opsflow.database.BackupTargets;
 import io.opsflow.environments.Environments;
+import io.opsflow.fleet.ArtifactCatalog;
 import io.opsflow.platform.runbook.InputSpec;
 import io.opsflow.platform.runbook.Runbook;
 import io.opsflow.platform.runbook.RunbookDefinition;
@@ -25,6 +26,14 @@ class MigrateDatabaseRunbook extends Runbook {
     MigrateDatabaseRunbook(BackupTargets targets) {
         super(KEY);
         this.targets = targets;
+    }
+
+    private ArtifactCatalog artifacts;
+
+    /** The start check against the artifact store (absent in process tests). */
+    @org.springframework.beans.factory.annotation.Autowired(required = false)
+    void artifactCatalog(ArtifactCatalog catalog) {
+        this.artifacts = catalog;
     }
 
     @Override
@@ -46,6 +55,7 @@ class MigrateDatabaseRunbook extends Runbook {
         } catch (IllegalStateException e) {
             errors.add("application: " + e.getMessage());
         }
+        ArtifactCatalog.requireInStore(artifacts, vars, errors);
     }
 
     @Override
