@@ -60,8 +60,14 @@ public class ArtifactCatalog {
     /**
      * The start check: adds {@code "version: ..."} to {@code errors} when the environment's store does not hold
      * {@code <application>-<version>.tar.gz}, or when the store cannot be read (a release could not install it either).
+     * An environment without an artifact store or without hosts is not checked: nothing can be installed there, and
+     * the run's first step says so.
      */
     public void requireVersion(String environment, String application, String version, List<String> errors) {
+        var env = fleet.environments.get(environment);
+        if (env.artifactStore() == null || env.artifactStore().isBlank() || env.hosts().isEmpty()) {
+            return; // no store or no host to read it on: nothing can be installed there, the run's first step says why
+        }
         List<String> versions;
         try {
             versions = versions(environment, application);
