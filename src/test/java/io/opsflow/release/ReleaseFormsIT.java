@@ -20,9 +20,9 @@ import io.opsflow.testsupport.SandboxApp;
 import io.opsflow.testsupport.Tasklist;
 
 /**
- * The release forms in a real browser (Debian chromium, headless): the start forms are embedded forms offering the
- * environments, applications and versions the live API lists (static/forms/*-start.html); the approver's Camunda Form
- * shows the evidence read-only and the approve checkbox.
+ * The forms in a real browser (Debian chromium, headless): the start forms (release, scale, backup) are embedded
+ * forms offering the environments, applications, versions and backup targets the live API lists
+ * (static/forms/*-start.html); the approver's Camunda Form shows the evidence read-only and the approve checkbox.
  */
 @SandboxApp.Test
 class ReleaseFormsIT {
@@ -154,6 +154,22 @@ class ReleaseFormsIT {
                 .containsEntry("reason", "CHG-89 from Tasklist").containsEntry("trigger", "manual");
         assertThat(vars.get("instances")).isEqualTo(2);
         assertThat(vars.get("honourCooldown")).isEqualTo(true);
+    }
+
+    @Test
+    void backupFormOffersTheEnvironmentsBackupTargets() throws Exception {
+        WebElement environment = startFormAsOperator("Backup", "Backup");
+        choose(environment, "staging");
+        WebElement target = tasklist.visible("target select", By.id("opsflow-target"));
+        tasklist.until("staging's backup targets", () -> offered(target).contains("appdb (postgres)") ? true : null);
+        choose(target, "appdb (postgres)");
+        tasklist.fill("reason", () -> tasklist.visible("reason", By.id("opsflow-reason")), "CHG-90 from Tasklist");
+        tasklist.startButton().click();
+        var vars = runStartedByOperator("backup");
+        assertThat(vars).containsEntry("environment", "staging").containsEntry("target", "appdb")
+                .containsEntry("reason", "CHG-90 from Tasklist").containsEntry("purpose", "on-demand");
+        // the backup runs for real: let it end, so that no other test finds its target locked
+        SandboxApp.awaitEnd(engine, started, Duration.ofMinutes(3));
     }
 
     /** Opens the start form as operator; returns its environment select once it lists the environments. */
