@@ -93,6 +93,44 @@ public final class FleetScope {
                 : List.of("--root", env.appRootOnHosts(), "--no-health");
     }
 
+    // ------------------------------------------------------------------------------------------------ artifacts
+
+    /**
+     * {@code artifact-list.sh} on the environment's hosts, one after the other until one answers: the
+     * {@code <app>-<version>.tar.gz} files of the environment's artifact store as the hosts see it (a directory
+     * listed on the host, or {@code <store>/index.txt} of an http(s) store fetched from the host), in the store's
+     * order. The store is read where the releases read it, so what is listed is what a release can install. No host,
+     * no store configured, or no host able to read it: an {@link IllegalStateException} saying why for each host.
+     */
+    public List<Artifact> artifacts() {
+        String store = env.artifactStore();
+        if (store == null || store.isBlank()) {
+            throw new IllegalStateException("environment " + env.name() + " has no artifact store "
+                    + "(opsflow.environments." + env.name() + ".artifact-store)");
+        }
+        if (env.hosts().isEmpty()) {
+            throw new IllegalStateException("environment " + env.name() + " has no host to list its artifact store "
+                    + "on");
+        }
+        List<String> problems = new ArrayList<>();
+        for (HostConfig h : env.hosts()) {
+            try {
+                WorkerResult r = run(h, "artifact-list.sh", List.of("--store", store));
+                if (r.ok()) {
+                    return Artifact.parse(r.json());
+                }
+                problems.add(h.name() + ": artifact-list.sh failed (exit " + r.exitCode() + "): " + r.error());
+                if (r.exitCode() == 2) {
+                    break; // invalid arguments: every host would say the same
+                }
+            } catch (RuntimeException e) {
+                problems.add(h.name() + ": " + e.getMessage());
+            }
+        }
+        throw new IllegalStateException("cannot list the artifact store of " + env.name() + ": "
+                + String.join("; ", problems));
+    }
+
     // ------------------------------------------------------------------------------------------------ instances
 
     /**

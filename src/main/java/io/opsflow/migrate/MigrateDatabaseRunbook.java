@@ -9,6 +9,7 @@ import org.springframework.stereotype.Component;
 import io.opsflow.platform.locks.LockNames;
 import io.opsflow.database.BackupTargets;
 import io.opsflow.environments.Environments;
+import io.opsflow.fleet.ArtifactCatalog;
 import io.opsflow.platform.runbook.InputSpec;
 import io.opsflow.platform.runbook.Runbook;
 import io.opsflow.platform.runbook.RunbookDefinition;
@@ -27,6 +28,13 @@ class MigrateDatabaseRunbook extends Runbook {
         this.targets = targets;
     }
 
+    private ArtifactCatalog artifacts;
+
+    /** The start check against the artifact store (absent in process tests). */
+    @org.springframework.beans.factory.annotation.Autowired(required = false)
+    void artifactCatalog(ArtifactCatalog catalog) {
+        this.artifacts = catalog;
+    }
 
     /** Acts only inside the environment's maintenance windows: the gate after the approval (runAt input). */
     @Override
@@ -53,6 +61,7 @@ class MigrateDatabaseRunbook extends Runbook {
         } catch (IllegalStateException e) {
             errors.add("application: " + e.getMessage());
         }
+        ArtifactCatalog.requireInStore(artifacts, vars, errors);
     }
 
     @Override

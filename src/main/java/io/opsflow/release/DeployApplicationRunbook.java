@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.springframework.stereotype.Component;
 
 import io.opsflow.environments.Environments;
+import io.opsflow.fleet.ArtifactCatalog;
 import io.opsflow.platform.runbook.InputSpec;
 import io.opsflow.platform.locks.LockNames;
 import io.opsflow.platform.runbook.Runbook;
@@ -36,6 +37,14 @@ public class DeployApplicationRunbook extends Runbook {
     private DeployApplicationRunbook(String ansibleBinary) {
         super(KEY);
         this.ansiblePlaybook = new Tool("ansible-playbook", List.of(ansibleBinary), Tool.ANSIBLE_PLAYBOOK.install());
+    }
+
+    private ArtifactCatalog artifacts;
+
+    /** The start check against the artifact store (absent in process tests). */
+    @org.springframework.beans.factory.annotation.Autowired(required = false)
+    void artifactCatalog(ArtifactCatalog catalog) {
+        this.artifacts = catalog;
     }
 
     /** The deploy playbook and configure-host.yml run through ansible-playbook on this host. */
@@ -74,5 +83,6 @@ public class DeployApplicationRunbook extends Runbook {
     @Override
     public void validate(Map<String, Object> vars, Environments environments, List<String> errors) {
         ReleaseVersionRunbook.requireReasonWhenApproved(vars, environments, errors);
+        ArtifactCatalog.requireInStore(artifacts, vars, errors);
     }
 }

@@ -10,6 +10,7 @@ import org.springframework.stereotype.Component;
 
 import io.opsflow.platform.locks.LockNames;
 import io.opsflow.environments.Environments;
+import io.opsflow.fleet.ArtifactCatalog;
 import io.opsflow.platform.runbook.InputSpec;
 import io.opsflow.platform.runbook.Runbook;
 import io.opsflow.platform.runbook.RunbookDefinition;
@@ -29,6 +30,13 @@ public class ReleaseVersionRunbook extends Runbook {
         super(KEY);
     }
 
+    private ArtifactCatalog artifacts;
+
+    /** The start check against the artifact store (absent in process tests). */
+    @org.springframework.beans.factory.annotation.Autowired(required = false)
+    void artifactCatalog(ArtifactCatalog catalog) {
+        this.artifacts = catalog;
+    }
 
     /** Acts only inside the environment's maintenance windows: the gate after the approval (runAt input). */
     @Override
@@ -67,6 +75,7 @@ public class ReleaseVersionRunbook extends Runbook {
     @Override
     public void validate(Map<String, Object> vars, Environments environments, List<String> errors) {
         requireReasonWhenApproved(vars, environments, errors);
+        ArtifactCatalog.requireInStore(artifacts, vars, errors);
         Object bake = vars.get("canaryBake");
         if (bake instanceof String s) {
             try {

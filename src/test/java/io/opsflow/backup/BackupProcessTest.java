@@ -42,7 +42,7 @@ import io.opsflow.platform.runbook.RunbookInputException;
 import io.opsflow.testsupport.TestEngines;
 
 /** backup.bpmn: one target, all targets, overlap skip, corrupt copy, damaged transfer, technical failure. */
-@Deployment(resources = {"backup.bpmn", "backup-start.form"})
+@Deployment(resources = {"backup.bpmn"})
 class BackupProcessTest {
     static final Environments ENVS = BackupFixtures.environments();
     static final BackupProperties PROPS = BackupFixtures.properties();

@@ -41,7 +41,7 @@ import io.opsflow.testsupport.TestEngines;
  * its cron; a start while the previous scheduled backup still runs does not back up twice; configuration changes
  * replace the timers; bad crons are refused with the key and the syntax.
  */
-@Deployment(resources = {"backup.bpmn", "backup-start.form", "restore.bpmn",
+@Deployment(resources = {"backup.bpmn", "restore.bpmn",
         "restore-approval.form"})
 class BackupScheduleProcessTest {
     static final Environments ENVS = BackupFixtures.environments();

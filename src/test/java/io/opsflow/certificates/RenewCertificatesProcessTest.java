@@ -49,7 +49,7 @@ import io.opsflow.testsupport.TestEngines;
  * incident naming the edge and the reason, and nothing after it runs (the old certificate keeps serving); bad input,
  * forged approvals and a second run on the same edge are refused; the schedule starts a check per environment.
  */
-@Deployment(resources = {"renew-certificates.bpmn", "renew-certificates-start.form",
+@Deployment(resources = {"renew-certificates.bpmn",
         "renew-certificates-approval.form"})
 class RenewCertificatesProcessTest {
     static final Environments ENVS = RunbookTestEnvironments.create();

@@ -42,7 +42,7 @@ import io.opsflow.testsupport.TestEngines;
  * analyze-logs, every path: over SSH with errors found, from Loki without errors, a host that cannot be read (noted,
  * the rest analysed), no host readable (incident), and the starts that are refused before anything runs.
  */
-@Deployment(resources = {"analyze-logs.bpmn", "analyze-logs-start.form"})
+@Deployment(resources = {"analyze-logs.bpmn"})
 class AnalyzeLogsProcessTest {
     static final Environments ENVS = RunbookTestEnvironments.create();
     static final LogsProperties PROPS = new LogsProperties();

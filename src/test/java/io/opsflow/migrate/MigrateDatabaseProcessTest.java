@@ -53,8 +53,8 @@ import io.opsflow.testsupport.TestEngines;
 
 /** migrate-database.bpmn: up to date, migrated, pre-migration backup skipped, approval and rejection, migration or
  * verification failure → compensation restores the pre-migration backup → ROLLED_BACK. */
-@Deployment(resources = {"migrate-database.bpmn", "migrate-database-start.form", "migrate-database-approval.form",
-        "backup.bpmn", "backup-start.form"})
+@Deployment(resources = {"migrate-database.bpmn", "migrate-database-approval.form",
+        "backup.bpmn"})
 class MigrateDatabaseProcessTest {
     static final Environments ENVS = BackupFixtures.environments();
     static final BackupProperties PROPS = BackupFixtures.properties();

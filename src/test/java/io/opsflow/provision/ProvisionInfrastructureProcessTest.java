@@ -44,7 +44,7 @@ import io.opsflow.testsupport.Approve;
 import io.opsflow.testsupport.TestEngines;
 
 /** provision-infrastructure against the repository's sandbox Terraform roots (variables read from them). */
-@Deployment(resources = {"provision-infrastructure.bpmn", "provision-infrastructure-start.form",
+@Deployment(resources = {"provision-infrastructure.bpmn",
         "provision-infrastructure-approval.form"})
 class ProvisionInfrastructureProcessTest {
     static final Environments ENVS = RunbookTestEnvironments.create("terraform/environments/sandbox-staging",

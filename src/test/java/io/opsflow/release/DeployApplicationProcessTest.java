@@ -36,7 +36,7 @@ import io.opsflow.testsupport.Approve;
 import io.opsflow.testsupport.TestEngines;
 
 /** deploy-application with the platform wired in and a mocked {@link ReleaseOperations}: every path. */
-@Deployment(resources = {"deploy-application.bpmn", "deploy-application-start.form",
+@Deployment(resources = {"deploy-application.bpmn",
         "deploy-application-approval.form"})
 class DeployApplicationProcessTest {
     static final String KEY = "deploy-application";

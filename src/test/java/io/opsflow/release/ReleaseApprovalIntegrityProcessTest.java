@@ -41,7 +41,7 @@ import io.opsflow.testsupport.TestEngines;
  * each way past the sign-off is refused, nothing is acted on, and the refusal says why. Next to each misuse, the use
  * that still works.
  */
-@Deployment(resources = {"release-version.bpmn", "release-version-start.form", "release-version-approval.form"})
+@Deployment(resources = {"release-version.bpmn", "release-version-approval.form"})
 class ReleaseApprovalIntegrityProcessTest {
     static final String KEY = "release-version";
 

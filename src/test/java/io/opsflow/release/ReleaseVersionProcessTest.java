@@ -49,7 +49,7 @@ import io.opsflow.testsupport.TestEngines;
  * {@link ReleaseOperations}: every path of the diagram, and that compensation restores exactly the touched hosts in
  * reverse order.
  */
-@Deployment(resources = {"release-version.bpmn", "release-version-start.form", "release-version-approval.form"})
+@Deployment(resources = {"release-version.bpmn", "release-version-approval.form"})
 class ReleaseVersionProcessTest {
     static final String KEY = "release-version";
 
@@ -559,8 +559,8 @@ class ReleaseVersionProcessTest {
     }
 
     @Test
-    @Deployment(resources = {"release-version.bpmn", "release-version-start.form", "release-version-approval.form",
-            "deploy-application.bpmn", "deploy-application-start.form", "deploy-application-approval.form"})
+    @Deployment(resources = {"release-version.bpmn", "release-version-approval.form",
+            "deploy-application.bpmn", "deploy-application-approval.form"})
     void aSecondReleaseOrDeployOfTheSameApplicationIsRefusedWhileOneRuns() {
         when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(1, "1.0.0"));
         ProcessInstance first = t.start(KEY, vars());

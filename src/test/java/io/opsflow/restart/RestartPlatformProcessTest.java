@@ -41,7 +41,7 @@ import io.opsflow.step.exec.StepLogs;
 import io.opsflow.testsupport.Approve;
 import io.opsflow.testsupport.TestEngines;
 
-@Deployment(resources = {"restart-platform.bpmn", "restart-platform-start.form", "restart-platform-approval.form"})
+@Deployment(resources = {"restart-platform.bpmn", "restart-platform-approval.form"})
 class RestartPlatformProcessTest {
     static final Environments ENVS = RunbookTestEnvironments.create();
     static final List<String> PROD = List.of("production-web-1", "production-web-2", "production-web-3");

@@ -35,7 +35,7 @@ import io.opsflow.step.exec.StepLogs;
 import io.opsflow.testsupport.TestEngines;
 
 /** The Alertmanager webhook against a real engine with scale-service deployed (host operations mocked). */
-@Deployment(resources = {"scale-service.bpmn", "scale-service-start.form", "scale-service-approval.form"})
+@Deployment(resources = {"scale-service.bpmn", "scale-service-approval.form"})
 class AlertmanagerWebhookProcessTest {
     static final Environments ENVS = RunbookTestEnvironments.create();
 

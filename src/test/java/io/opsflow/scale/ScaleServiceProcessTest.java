@@ -44,7 +44,7 @@ import io.opsflow.step.exec.StepLogs;
 import io.opsflow.testsupport.Approve;
 import io.opsflow.testsupport.TestEngines;
 
-@Deployment(resources = {"scale-service.bpmn", "scale-service-start.form", "scale-service-approval.form"})
+@Deployment(resources = {"scale-service.bpmn", "scale-service-approval.form"})
 class ScaleServiceProcessTest {
     static final Environments ENVS = RunbookTestEnvironments.create();
 
@@ -287,23 +287,6 @@ class ScaleServiceProcessTest {
         assertThat(var(again, "honourCooldown")).isEqualTo(false);
         assertThat(var(again, "trigger")).isEqualTo("manual");
         verify(ops).removeInstance(eq("staging"), eq("webapp"), eq(new Placement("staging-web-1", "i1")), any());
-    }
-
-    @Test
-    void theStartFormAsksWhetherToWaitForTheCooldownUntickedByDefault() throws Exception {
-        com.fasterxml.jackson.databind.JsonNode form;
-        try (var in = getClass().getClassLoader().getResourceAsStream("scale-service-start.form")) {
-            form = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
-        }
-        List<com.fasterxml.jackson.databind.JsonNode> fields = new ArrayList<>();
-        form.get("components").forEach(fields::add);
-        assertThat(fields).filteredOn(f -> "honourCooldown".equals(f.path("key").asText())).singleElement()
-                .satisfies(f -> {
-                    assertThat(f.get("type").asText()).isEqualTo("checkbox");
-                    assertThat(f.get("label").asText()).isEqualTo("Wait for the cooldown after the last scale");
-                    assertThat(f.get("defaultValue").asBoolean(true)).isFalse();
-                });
-        assertThat(fields).noneMatch(f -> "ignoreCooldown".equals(f.path("key").asText()));
     }
 
     @Test

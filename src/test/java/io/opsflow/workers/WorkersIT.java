@@ -779,6 +779,58 @@ class WorkersIT {
         assertThat(elsewhere.resolve("keep.me")).hasContent("kept");
     }
 
+    // ---------------------------------------------------------------- artifact store listing
+
+    @Test
+    void listsADirectoryStoreAndAnHttpStoreThroughItsIndexAlike() throws Exception {
+        Result dir = run("artifact-list.sh", "--store", storeDir.toString());
+        assertThat(dir.exit()).as(dir.toString()).isZero();
+        assertThat(dir.json().path("source").asText()).isEqualTo("directory");
+        List<String> listed = new ArrayList<>();
+        dir.json().path("artifacts").forEach(a -> listed.add(a.path("app").asText() + " " + a.path("version")
+                .asText()));
+        assertThat(listed).containsExactlyInAnyOrder("api 1.0.0", "api 1.1.0", "webapp 1.0.0", "webapp 1.1.0",
+                "webapp 1.2.0", "webapp 2.0.0-broken");
+        assertThat(dir.json().path("ignored").asInt()).isZero();
+
+        // the sandbox store writes index.txt, in release order: served over http it lists the same
+        assertThat(Files.readAllLines(storeDir.resolve(ArtifactStore.INDEX))).filteredOn(l -> !l.startsWith("#"))
+                .containsExactly("api-1.0.0.tar.gz", "api-1.1.0.tar.gz", "webapp-1.0.0.tar.gz", "webapp-1.1.0.tar.gz",
+                        "webapp-1.2.0.tar.gz", "webapp-2.0.0-broken.tar.gz");
+        Path served = root.resolve("served");
+        Files.createDirectories(served);
+        Files.writeString(served.resolve("index.txt"), Files.readString(storeDir.resolve(ArtifactStore.INDEX))
+                + "not-an-artifact.zip\n../etc/passwd-1.tar.gz\n\n");
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/store/", exchange -> {
+            Path file = served.resolve(exchange.getRequestURI().getPath().substring("/store/".length()));
+            byte[] body = Files.isRegularFile(file) ? Files.readAllBytes(file) : null;
+            exchange.sendResponseHeaders(body == null ? 404 : 200, body == null ? -1 : body.length);
+            if (body != null) {
+                exchange.getResponseBody().write(body);
+            }
+            exchange.close();
+        });
+        server.start();
+        cleanups.add(() -> server.stop(0));
+        String base = "http://127.0.0.1:" + server.getAddress().getPort();
+        Result http = run("artifact-list.sh", "--store", base + "/store/");
+        assertThat(http.exit()).as(http.toString()).isZero();
+        assertThat(http.json().path("source").asText()).isEqualTo("index");
+        assertThat(http.json().path("artifacts")).isEqualTo(dir.json().path("artifacts"));
+        assertThat(http.json().path("ignored").asInt()).as("the zip and the path trick").isEqualTo(2);
+
+        Result missing = run("artifact-list.sh", "--store", base + "/nothing");
+        assertThat(missing.exit()).as(missing.toString()).isEqualTo(1);
+        assertThat(missing.json().path("error").asText()).contains("could not read " + base + "/nothing/index.txt");
+        Result absent = run("artifact-list.sh", "--store", root.resolve("absent").toString());
+        assertThat(absent.exit()).isEqualTo(1);
+        for (String bad : List.of("relative/dir", "/a/../etc", "ftp://x/y", "/a;b")) {
+            Result r = run("artifact-list.sh", "--store", bad);
+            assertThat(r.exit()).as(bad + ": " + r).isEqualTo(2);
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     Result activate(String app, String instance, String version, int port) throws Exception {

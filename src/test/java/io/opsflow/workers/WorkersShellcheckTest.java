@@ -26,7 +26,7 @@ class WorkersShellcheckTest {
 
     static final List<String> EXPECTED = List.of("collect-logs.sh", "release-activate.sh", "service.sh", "health-probe.sh", "lb-ctl.sh",
             "lb-switch.sh", "release-remove.sh", "db-backup-postgres.sh", "db-restore-postgres.sh",
-            "db-backup-mariadb.sh", "db-restore-mariadb.sh", "dir-archive.sh", "dir-restore.sh");
+            "db-backup-mariadb.sh", "db-restore-mariadb.sh", "dir-archive.sh", "dir-restore.sh", "artifact-list.sh");
     static final List<String> LIBS = List.of("artifact.sh", "common.sh", "db.sh", "lb.sh", "my.sh", "output.sh", "pg.sh",
             "service.sh");
 

@@ -29,12 +29,21 @@ import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
  * release order), {@code versions/<version>/release.properties} and {@code versions/<version>/migrations/*.sql}.
  * The tarball of a version holds {@code bin/<app>}, {@code VERSION}, {@code release.properties} and
  * {@code migrations/} with the migrations of that version and of every earlier one (files {@code NNN_name.sql},
- * applied in name order), which is what {@code workers/release-activate.sh} installs.
+ * applied in name order), which is what {@code workers/release-activate.sh} installs. {@link #INDEX} lists them all,
+ * so the same directory also works as an http(s) store.
  */
 public final class ArtifactStore {
 
     /** Classpath folder holding the application sources. */
     public static final String RESOURCE_ROOT = "sandbox/apps/";
+
+    /**
+     * The store's index: one {@code <app>-<version>.tar.gz} per line, each application's versions in release order
+     * (docs/contracts.md, "Artifacts"): what {@code workers/artifact-list.sh} reads when the store is served over
+     * http(s).
+     */
+    public static final String INDEX = "index.txt";
+    static final String INDEX_HEADER = "opsflow artifact store index: <app>-<version>.tar.gz per line, release order";
 
     private static final Pattern APP = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
     private static final Pattern VERSION = Pattern.compile("^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$");
@@ -59,6 +68,7 @@ public final class ArtifactStore {
         try {
             Files.createDirectories(targetDir);
             List<Path> built = new ArrayList<>();
+            StringBuilder index = new StringBuilder("# " + INDEX_HEADER + "\n");
             for (Map.Entry<String, List<String>> app : applications().entrySet()) {
                 for (String version : app.getValue()) {
                     byte[] tarGz = tarGz(app.getKey(), version);
@@ -68,8 +78,10 @@ public final class ArtifactStore {
                     String line = sha256(tarGz) + "  " + name + "\n";
                     writeIfChanged(targetDir.resolve(name + ".sha256"), line.getBytes(StandardCharsets.US_ASCII));
                     built.add(tarball.toAbsolutePath().normalize());
+                    index.append(name).append('\n');
                 }
             }
+            writeIfChanged(targetDir.resolve(INDEX), index.toString().getBytes(StandardCharsets.US_ASCII));
             return List.copyOf(built);
         } catch (IOException e) {
             throw new UncheckedIOException("could not build the sandbox artifact store in " + targetDir, e);
