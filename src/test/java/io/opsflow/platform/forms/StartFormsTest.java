@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.opsflow.platform.runbook.InputSpec;
+import io.opsflow.platform.runbook.MaintenanceInputs;
 import io.opsflow.platform.runbook.RunbookDefinition;
 
 /**
@@ -72,8 +73,11 @@ class StartFormsTest {
         for (Map.Entry<String, String> e : RUNBOOKS.entrySet()) {
             RunbookDefinition runbook = instantiate(e.getValue());
             Map<String, InputSpec> inputs = new LinkedHashMap<>();
-            runbook.inputs().forEach(i -> inputs.put(i.name(), i));
+            runbook.declaredInputs().forEach(i -> inputs.put(i.name(), i));
             List<JsonNode> fields = fields(e.getKey());
+            assertThat(fields.stream().anyMatch(f -> f.path("name").asText().equals(MaintenanceInputs.RUN_AT)))
+                    .as(e.getKey() + ": asks when to run exactly when the runbook waits for maintenance windows")
+                    .isEqualTo(runbook.waitsForMaintenanceWindow());
             assertThat(fields).as(e.getKey()).isNotEmpty();
             assertThat(fields.get(0).path("kind").asText()).as(e.getKey() + ": environment first").isEqualTo("environment");
             for (JsonNode f : fields) {
