@@ -345,6 +345,18 @@ public class JobLease {
         cc.getTransactionContext().addTransactionListener(TransactionState.COMMITTING, committing);
         cc.getTransactionContext().addTransactionListener(TransactionState.COMMITTED, committed);
         cc.getTransactionContext().addTransactionListener(TransactionState.ROLLED_BACK, rolledBack);
+        if (org.springframework.transaction.support.TransactionSynchronizationManager.isSynchronizationActive()) {
+            // Under Spring, Camunda's COMMITTED/ROLLED_BACK listeners miss a commit that failed (the database went
+            // away: Spring reports STATUS_UNKNOWN): the lease would then be heartbeated for ever and hold the job
+            // locked on a live node. Whatever the outcome, the lease ends with the transaction.
+            org.springframework.transaction.support.TransactionSynchronizationManager.registerSynchronization(
+                    new org.springframework.transaction.support.TransactionSynchronization() {
+                        @Override
+                        public void afterCompletion(int status) {
+                            h.end(status != STATUS_COMMITTED);
+                        }
+                    });
+        }
     }
 
     /**
