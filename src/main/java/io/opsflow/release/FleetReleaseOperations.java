@@ -29,6 +29,7 @@ import io.opsflow.environments.HostConfig;
 import io.opsflow.step.ansible.AnsibleRun;
 import io.opsflow.step.ansible.AnsibleStep;
 import io.opsflow.step.ansible.PlaybookResult;
+import io.opsflow.step.exec.StepCancellation;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.http.UrlHealth;
 
@@ -88,7 +89,7 @@ class FleetReleaseOperations implements ReleaseOperations {
                 Math.max(1, runs.size()))));
         try {
             List<Future<PlaybookResult>> futures = runs.stream()
-                    .map(r -> pool.submit(() -> ansible.runPlaybook(r, log))).toList();
+                    .map(r -> pool.submit(StepCancellation.inheriting(() -> ansible.runPlaybook(r, log)))).toList();
             for (Future<PlaybookResult> f : futures) {
                 results.add(f.get());
             }

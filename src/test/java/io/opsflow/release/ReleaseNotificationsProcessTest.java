@@ -56,7 +56,7 @@ import io.opsflow.testsupport.TestEngines;
  * incident, rollback, success; routes per environment; a failing or hanging webhook never holds a run; secrets are
  * references, never variables, never logged.
  */
-@Deployment(resources = {"release-version.bpmn", "release-version-start.form", "release-version-approval.form"})
+@Deployment(resources = {"release-version.bpmn", "release-version-approval.form"})
 @ExtendWith(OutputCaptureExtension.class)
 class ReleaseNotificationsProcessTest {
     static final String KEY = "release-version";

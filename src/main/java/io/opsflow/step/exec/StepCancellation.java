@@ -47,6 +47,19 @@ public final class StepCancellation {
         };
     }
 
+    /**
+     * {@code work} made to observe this thread's signal when another thread runs it (a pool of the step's own): a lost
+     * lease then also stops the commands that thread runs.
+     */
+    public static <T> java.util.concurrent.Callable<T> inheriting(java.util.concurrent.Callable<T> work) {
+        StepCancellation signal = current();
+        return () -> {
+            try (Scope bound = bind(signal)) {
+                return work.call();
+            }
+        };
+    }
+
     public boolean cancelled() {
         return reason != null;
     }

@@ -106,6 +106,28 @@ class CommandRunnerTest {
     }
 
     @Test
+    void workTheStepHandsToAPoolOfItsOwnObservesTheStepsSignal(@TempDir Path dir) throws Exception {
+        StepCancellation stop = new StepCancellation();
+        Path marker = dir.resolve("ran");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Callable<CommandResult> work;
+            try (StepCancellation.Scope bound = StepCancellation.bind(stop)) {
+                work = StepCancellation.inheriting(() -> runner.run(CommandSpec.of("touch", marker.toString()).build(),
+                        StepLogs.noop()));
+            }
+            stop.cancel("job lease lost for job 9: test");
+            java.util.concurrent.Future<CommandResult> f = pool.submit(work);
+            assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).cause().isInstanceOf(StepCancelledException.class);
+            assertThat(marker).as("the pool's thread saw the step stopped and started nothing").doesNotExist();
+            assertThat(pool.submit(StepCancellation::current).get()).as("scope closed on the pool's thread")
+                    .isSameAs(StepCancellation.NONE);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void aStoppedStepStartsNoCommand(@TempDir Path dir) {
         StepCancellation stop = new StepCancellation();
         stop.cancel("job lease lost for job 7: test");
