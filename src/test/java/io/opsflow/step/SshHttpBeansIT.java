@@ -26,11 +26,23 @@ class SshHttpBeansIT {
             "io.opsflow.environments"})
     @EnableConfigurationProperties({SshProperties.class, io.opsflow.environments.EnvironmentsProperties.class})
     static class Config {
+        /** Step logs live in the engine's database: the step library needs one. */
+        @org.springframework.context.annotation.Bean
+        javax.sql.DataSource dataSource() {
+            org.springframework.jdbc.datasource.DriverManagerDataSource ds =
+                    new org.springframework.jdbc.datasource.DriverManagerDataSource(
+                            "jdbc:h2:mem:ssh-http-beans-" + java.util.UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "");
+            ds.setDriverClassName("org.h2.Driver");
+            return ds;
+        }
     }
 
     @Test
     void beansAndProperties() {
         new ApplicationContextRunner().withUserConfiguration(Config.class)
+                // as SpringApplication does: @Value durations such as PT1S convert
+                .withInitializer(c -> c.getBeanFactory().setConversionService(
+                        org.springframework.boot.convert.ApplicationConversionService.getSharedInstance()))
                 .withPropertyValues("opsflow.ssh.key-ref=env:OPSFLOW_SSH_KEY_PATH",
                         "opsflow.ssh.known-hosts=/etc/opsflow/known_hosts", "opsflow.ssh.connect-timeout=PT3S",
                         "opsflow.ssh.fingerprints[0]=SHA256:abc", "opsflow.workers.dir=/srv/opsflow/workers",
