@@ -86,8 +86,9 @@ public class SandboxConfiguration {
     /** {@code GET /api/sandbox/mail}: the mail {@link SandboxMail} caught (administrators). */
     @Bean
     public org.springframework.web.servlet.function.RouterFunction<org.springframework.web.servlet.function.ServerResponse>
-            sandboxMailRoutes(SandboxMail mail, org.camunda.bpm.engine.ProcessEngine engine) {
-        return SandboxMail.routes(mail, engine.getIdentityService());
+            sandboxMailRoutes(SandboxMail mail, ObjectProvider<org.camunda.bpm.engine.ProcessEngine> engine) {
+        // resolved per request: a context of the sandbox alone (no engine) still starts
+        return SandboxMail.routes(mail, () -> engine.getObject().getIdentityService());
     }
 
     /** {@code opsflow.sandbox.dir}, else {@code ${opsflow.var-dir:var}/sandbox}. */

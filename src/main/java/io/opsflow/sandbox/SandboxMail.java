@@ -120,9 +120,9 @@ public class SandboxMail implements SmartLifecycle {
     }
 
     /** {@code GET /api/sandbox/mail}: administrators only (401 without a login, 403 for anyone else). */
-    static RouterFunction<ServerResponse> routes(SandboxMail mail, IdentityService identity) {
+    static RouterFunction<ServerResponse> routes(SandboxMail mail, java.util.function.Supplier<IdentityService> identity) {
         return RouterFunctions.route().GET("/api/sandbox/mail", request -> {
-            Authentication user = identity.getCurrentAuthentication();
+            Authentication user = identity.get().getCurrentAuthentication();
             if (user == null) {
                 return ServerResponse.status(HttpStatus.UNAUTHORIZED).build();
             }

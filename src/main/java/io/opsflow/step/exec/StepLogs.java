@@ -49,11 +49,20 @@ public class StepLogs implements DisposableBean {
 
     /** The application's step logs: in the engine's database, appended every {@code flushInterval}. */
     @Autowired
-    public StepLogs(DataSource dataSource,
+    public StepLogs(org.springframework.beans.factory.ObjectProvider<DataSource> dataSource,
                     @Value("${opsflow.step-logs.dir:${opsflow.var-dir:var}/logs}") String root,
-                    @Value("${opsflow.step-logs.flush-interval:PT1S}") Duration flushInterval) {
+                    @Value("${opsflow.step-logs.flush-interval:PT1S}") String flushInterval) {
+        this(dataSource.getIfAvailable(), root,
+                org.springframework.boot.convert.DurationStyle.detectAndParse(flushInterval));
+    }
+
+    /**
+     * Step logs in {@code dataSource}, appended every {@code flushInterval}; in files under {@code root} when there is
+     * no database (a context of the step library alone).
+     */
+    public StepLogs(DataSource dataSource, String root, Duration flushInterval) {
         this.root = Path.of(root).toAbsolutePath().normalize();
-        this.db = new JdbcStepLogStore(dataSource, flushInterval);
+        this.db = dataSource == null ? null : new JdbcStepLogStore(dataSource, flushInterval);
     }
 
     /** Standalone step logs in files under {@code root} (unit tests, tools outside the engine). */
