@@ -31,9 +31,12 @@ public class ProvisionPlanDelegate extends RunbookStep {
         execution.setVariable("tfAdd", plan.add());
         execution.setVariable("tfChange", plan.change());
         execution.setVariable("tfDestroy", plan.destroy());
-        execution.setVariable("tfResourceChanges", plan.resourceChanges().isEmpty() ? "(none)"
+        // texts for the approver, cut to what a text variable holds (the whole plan is in the step log and is what
+        // the approved SHA-256 covers)
+        io.opsflow.platform.runbook.RunVariables v = io.opsflow.platform.runbook.RunVariables.of(execution);
+        v.setText("tfResourceChanges", plan.resourceChanges().isEmpty() ? "(none)"
                 : String.join("\n", plan.resourceChanges()));
-        execution.setVariable("tfPlanSummary", (destroy ? "DESTROY: " : "") + plan.summary());
+        v.setText("tfPlanSummary", (destroy ? "DESTROY: " : "") + plan.summary());
         execution.setVariable("tfPlanId", plan.planId());
         execution.setVariable("tfPlanSha256", plan.sha256());
     }

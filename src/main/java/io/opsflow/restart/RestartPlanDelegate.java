@@ -49,7 +49,10 @@ class RestartPlanDelegate extends RestartStep {
         execution.setVariable("hosts", hosts);
         execution.setVariable("batches", new ArrayList<>(batches));
         execution.setVariable("batchCount", batches.size());
-        execution.setVariable("restartPlan", plan.toString());
+        // the approver's text: whole in the step log, cut to what a text variable holds (100 hosts with long names
+        // run to ~10,000 characters); the plan itself is the hosts and batches variables, signed whole
+        plan.toString().lines().forEach(l -> log.line("plan", l));
+        io.opsflow.platform.runbook.RunVariables.of(execution).setText("restartPlan", plan.toString());
         HostProgress.pending(hosts).write(execution);
     }
 }

@@ -7,6 +7,7 @@ import org.springframework.stereotype.Component;
 
 import io.opsflow.environments.Environment;
 import io.opsflow.environments.Environments;
+import io.opsflow.platform.runbook.RunVariables;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 
@@ -47,12 +48,15 @@ class ScaleInspectDelegate extends ScaleStep {
         execution.setVariable("capacity", plan.capacity());
         execution.setVariable("deployedVersion", pool.version());
         execution.setVariable("instanceColor", pool.color());
-        execution.setVariable("previousInstances", ScaleVariables.instancesJson(pool.instances()));
+        // a JSON document: a String while it fits the text column, a JSON value beyond (a pool over 100 hosts)
+        RunVariables.of(execution).setJson("previousInstances", ScaleVariables.instanceMaps(pool.instances()));
         execution.setVariable("scaleDirection", plan.direction().variableValue());
         execution.setVariable("addPlacements", new ArrayList<>(plan.add().stream().map(Placement::key).toList()));
         execution.setVariable("removePlacements",
                 new ArrayList<>(plan.remove().stream().map(Placement::key).toList()));
-        execution.setVariable("scalePlan", plan.describe(envName, app, pool.version()));
+        String described = plan.describe(envName, app, pool.version());
+        described.lines().forEach(l -> log.line("plan", l));
+        RunVariables.of(execution).setText("scalePlan", described); // whole in the step log
         execution.setVariable("scaleAddFailed", false);
         if (plan.direction() == ScalePlan.Direction.REFUSED) {
             execution.setVariable("rejectionReason", plan.refusal());

@@ -19,8 +19,13 @@ final class ScaleVariables {
         return RunVariables.of(execution).string(name);
     }
 
-    static String instancesJson(List<AppInstance> instances) {
-        return RunVariables.toJson(instances.stream().map(AppInstance::toMap).toList());
+    static List<Map<String, Object>> instanceMaps(List<AppInstance> instances) {
+        return instances.stream().map(AppInstance::toMap).toList();
+    }
+
+    /** The instances before the scale, however {@link RunVariables#setJson} stored them. */
+    static List<AppInstance> previousInstances(DelegateExecution execution) {
+        return instancesFromJson(RunVariables.of(execution).jsonText("previousInstances"));
     }
 
     static List<AppInstance> instancesFromJson(String json) {

@@ -36,8 +36,7 @@ class ScaleVerifyDistributionDelegate extends ScaleStep {
             ScaleVariables.stringList(execution, "addPlacements")
                     .forEach(k -> mustAnswer.add(Placement.parse(k).instance()));
         } else {
-            List<AppInstance> previous = ScaleVariables.instancesFromJson(
-                    ScaleVariables.string(execution, "previousInstances"));
+            List<AppInstance> previous = ScaleVariables.previousInstances(execution);
             List<String> removed = ScaleVariables.stringList(execution, "removePlacements");
             for (String k : removed) {
                 String name = Placement.parse(k).instance();

@@ -164,6 +164,32 @@ class RestartPlatformProcessTest {
     }
 
     @Test
+    void aRollingRestartOverAHundredHostsKeepsEveryVariableWithinWhatTheDatabaseHolds() {
+        List<RestartOperations.HostServices> inv = ENVS.get("fleet").hosts().stream()
+                .map(h -> new RestartOperations.HostServices(h.name(), List.of("application webapp/blue"))).toList();
+        when(ops.inventory(eq("fleet"), anyBoolean(), any())).thenReturn(inv);
+
+        ProcessInstance pi = start("environment", "fleet", "batchSize", 10, "reason", "kernel update");
+        for (int round = 0; round < 20 && engine.getRuntimeService().createProcessInstanceQuery()
+                .processInstanceId(pi.getId()).count() > 0; round++) {
+            runJobs(pi);
+        }
+
+        BpmnAwareTests.assertThat(pi).isEnded().hasPassed("Event_EndRestarted");
+        assertThat(var(pi, "outcome")).isEqualTo("SUCCEEDED");
+        verify(ops, org.mockito.Mockito.times(100)).restartHost(eq("fleet"), anyString(), eq(false), any());
+        assertThat(engine.getHistoryService().createHistoricActivityInstanceQuery().processInstanceId(pi.getId())
+                .activityId("Task_RestartHost").count()).isEqualTo(100);
+        // a string variable holds at most 4,000 characters in the engine's text column; bigger documents are JSON values
+        engine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(pi.getId()).list()
+                .forEach(v -> {
+                    if (v.getValue() instanceof String text) {
+                        assertThat(text.length()).as(v.getName()).isLessThanOrEqualTo(4000);
+                    }
+                });
+    }
+
+    @Test
     void batchesOfTwoRestartTheirHostsInParallel() {
         ProcessInstance pi = start("environment", "production", "batchSize", 2, "reason", "patch");
         runJobs(pi);

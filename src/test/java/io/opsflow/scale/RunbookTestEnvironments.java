@@ -26,6 +26,10 @@ public final class RunbookTestEnvironments {
                 "production-web-3"), 9200, productionTerraformRoot));
         EnvironmentsProperties.EnvironmentSpec single = env(false, List.of("solo-web-1"), 9300, null);
         p.getEnvironments().put("solo", single);
+        // a big environment: 100 hosts with long names, no approval (what the variables of a run over it must hold)
+        List<String> fleet = java.util.stream.IntStream.rangeClosed(1, 100)
+                .mapToObj(i -> String.format("fleet-eu-west-1-production-web-%03d", i)).toList();
+        p.getEnvironments().put("fleet", env(false, fleet, 12000, null));
         return new Environments(p);
     }
 

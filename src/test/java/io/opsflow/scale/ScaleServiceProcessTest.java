@@ -186,6 +186,33 @@ class ScaleServiceProcessTest {
     }
 
     @Test
+    void aScaleAcrossAHundredHostsKeepsEveryVariableWithinWhatTheDatabaseHolds() {
+        List<AppInstance> blue = new java.util.ArrayList<>();
+        ENVS.get("fleet").hosts().forEach(h -> blue.add(inst(h.name(), "blue")));
+        when(ops.inspect(eq("fleet"), eq("webapp"), any()))
+                .thenReturn(new ScaleOperations.PoolState(blue.subList(0, 1), "1.1.0", "blue"))
+                .thenReturn(new ScaleOperations.PoolState(blue, "1.1.0", "blue"));
+        ProcessInstance up = start("environment", "fleet", "instances", 99, "reason", "launch day");
+        runJobs(up);
+        assertThat(var(up, "outcome")).isEqualTo("SUCCEEDED");
+        verify(ops, org.mockito.Mockito.times(98)).addInstance(eq("fleet"), eq("webapp"), any(), eq("1.1.0"),
+                eq("blue"), any());
+
+        // and down again from a pool of 100 instances: the pool before the scale is a document over 4,000 characters
+        ProcessInstance down = start("environment", "fleet", "instances", 50, "reason", "after launch day");
+        runJobs(down);
+        assertThat(var(down, "previousCount")).isEqualTo(100);
+        for (ProcessInstance pi : List.of(up, down)) {
+            engine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(pi.getId()).list()
+                    .forEach(v -> {
+                        if (v.getValue() instanceof String text) {
+                            assertThat(text.length()).as(v.getName()).isLessThanOrEqualTo(4000);
+                        }
+                    });
+        }
+    }
+
+    @Test
     void scaleDownDrainsAndRemovesScaleInstancesFirstAndChecksTheyNoLongerAnswer() {
         pool("staging", inst("staging-web-1", "blue"), inst("staging-web-2", "blue"), inst("staging-web-1", "i1"),
                 inst("staging-web-2", "i2"));

@@ -61,8 +61,13 @@ public class TerraformPlanDelegate implements JavaDelegate {
         execution.setVariable("tfAdd", s.add());
         execution.setVariable("tfChange", s.change());
         execution.setVariable("tfDestroy", s.destroy());
-        execution.setVariable("tfResourceChanges", resourceChangesJson(s.resourceChanges()));
-        execution.setVariable("tfPlanSummary", s.describe());
+        String changes = resourceChangesJson(s.resourceChanges());
+        // a document over the 4,000-character text column is a JSON value (a plan of a hundred resources)
+        execution.setVariable("tfResourceChanges", changes.length() <= StepLogs.TAIL_CHARS ? changes
+                : org.camunda.spin.plugin.variable.SpinValues.jsonValue(changes).create());
+        String summary = s.describe();
+        execution.setVariable("tfPlanSummary", summary.length() <= StepLogs.TAIL_CHARS ? summary
+                : summary.substring(0, StepLogs.TAIL_CHARS - 60) + "\n… (the whole plan is in the step log)");
         execution.setVariable("tfPlanId", execution.getProcessInstanceId() + "/" + s.sha256());
         execution.setVariable("tfPlanSha256", s.sha256());
         execution.setVariable("tfPlanDestroy", destroy);
