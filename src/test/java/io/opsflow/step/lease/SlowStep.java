@@ -12,6 +12,13 @@ import org.springframework.stereotype.Component;
 @Component("slowStep")
 public class SlowStep implements JavaDelegate {
     static final Map<String, AtomicInteger> STARTS = new ConcurrentHashMap<>();
+    /** When this JVM first started the step of a process instance. */
+    static final Map<String, java.time.Instant> FIRST_START = new ConcurrentHashMap<>();
+
+    /** When this JVM first started the step of {@code processInstanceId}; null when it never did. */
+    public static java.time.Instant firstStart(String processInstanceId) {
+        return FIRST_START.get(processInstanceId);
+    }
     /** Executions in progress right now, per process instance. */
     static final Map<String, AtomicInteger> RUNNING = new ConcurrentHashMap<>();
 
@@ -19,6 +26,7 @@ public class SlowStep implements JavaDelegate {
     public void execute(DelegateExecution execution) throws Exception {
         String pi = execution.getProcessInstanceId();
         STARTS.computeIfAbsent(pi, k -> new AtomicInteger()).incrementAndGet();
+        FIRST_START.putIfAbsent(pi, java.time.Instant.now());
         AtomicInteger running = RUNNING.computeIfAbsent(pi, k -> new AtomicInteger());
         running.incrementAndGet();
         try {
