@@ -29,8 +29,12 @@ class PersistenceIT {
     }
 
     static ConfigurableApplicationContext boot(String[] profiles, String... props) {
+        // An engine name of its own: Camunda keeps engines in a static registry by name, and closing this context
+        // would otherwise unregister "default" — the shared sandbox application's engine, whose webapps (Tasklist
+        // login) then fail for every later test in this JVM.
         String[] args = java.util.stream.Stream.concat(
-                java.util.stream.Stream.of("server.port=0", "opsflow.sandbox.enabled=false"),
+                java.util.stream.Stream.of("server.port=0", "opsflow.sandbox.enabled=false",
+                        "camunda.bpm.process-engine-name=it-" + java.util.UUID.randomUUID().toString().substring(0, 8)),
                 java.util.Arrays.stream(props)).map(p -> "--" + p).toArray(String[]::new);
         return new SpringApplicationBuilder(OpsflowApplication.class).profiles(profiles).run(args);
     }
