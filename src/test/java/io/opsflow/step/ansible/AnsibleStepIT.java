@@ -466,8 +466,15 @@ class AnsibleStepIT {
             Path wrongKnownHosts = write("wrong_known_hosts", "[127.0.0.1]:" + sshd.port() + " " + pub[0] + " " + pub[1] + "\n");
             PlaybookResult r = run(step.playbook("ping.yml"), inventory(wrongKnownHosts), UnaryOperator.identity());
             assertThat(r.unreachableHosts()).containsExactly("staging-1");
-            assertThat(r.unreachable().get(0).msg()).contains("REMOTE HOST IDENTIFICATION HAS CHANGED");
-            assertThatThrownBy(r::requireSuccess).isInstanceOf(HostsUnreachableException.class);
+            // Which of two messages Ansible reports is a race inside ansible-core (connection/ssh.py,
+            // _send_initial_data): with pipelining on, the module goes to ssh's stdin; when ssh has already refused
+            // the key and closed the pipe, Ansible waits 1 ms for it to exit and, on a loaded machine, reports
+            // "Data could not be sent ... Broken pipe" instead of ssh's own stderr. Either way the host is refused,
+            // and opsflow's message always names the host key as a cause to check.
+            assertThat(r.unreachable().get(0).msg())
+                    .containsAnyOf("REMOTE HOST IDENTIFICATION HAS CHANGED", "Data could not be sent to remote host");
+            assertThatThrownBy(r::requireSuccess).isInstanceOf(HostsUnreachableException.class)
+                    .hasMessageContaining("staging-1").hasMessageContaining("its host key is in known_hosts");
         }
 
         @Test
@@ -485,7 +492,9 @@ class AnsibleStepIT {
                     """.formatted(sshd.port(), sshd.user(), sshd.clientPrivateKey(), empty));
             PlaybookResult r = run(step.playbook("ping.yml"), inv, UnaryOperator.identity());
             assertThat(r.unreachableHosts()).containsExactly("staging-1");
-            assertThat(r.unreachable().get(0).msg()).contains("Host key verification failed");
+            // same ansible-core race as above: ssh's own message or the broken pipe
+            assertThat(r.unreachable().get(0).msg())
+                    .containsAnyOf("Host key verification failed", "Data could not be sent to remote host");
 
             Files.delete(empty);
             Files.writeString(empty, "");
