@@ -55,6 +55,11 @@ public class Fleet {
      * The hosts of {@code environment} for one step: every script run there is limited to {@code timeout} (plus
      * the waits a method is asked for), and everything it does goes to {@code log}.
      */
+    /** The environment's model (hosts, parallelism …); unknown names are refused as by {@link Environments#get}. */
+    public Environment environment(String name) {
+        return environments.get(name);
+    }
+
     public FleetScope in(String environment, Duration timeout, StepLog log) {
         return in(environments.get(environment), timeout, log);
     }

@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.fleet.PerHost;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 
@@ -25,7 +26,9 @@ class ActivateBatchDelegate extends ReleaseStep {
     @Override
     void run(ReleaseVars v, StepLog log) {
         int batch = v.batchIndex();
-        for (PlanEntry e : v.plan().batch(batch)) {
+        // the hosts of a batch go out of service together: drained and activated at once, up to the environment's
+        // parallelism (PerHost waits for every host before it fails the step with the first failure)
+        PerHost.forEach(v.plan().batch(batch), ops.parallelism(v.environment()), e -> {
             ops.drain(v.environment(), v.application(), e.host(), e.instance(), log);
             Activation a = ops.activate(v.environment(), v.application(), e.host(), e.instance(), e.toVersion(), log);
             if (!Objects.equals(a.previousVersion(), e.instancePreviousVersion())) {
@@ -35,6 +38,6 @@ class ActivateBatchDelegate extends ReleaseStep {
             }
             LOG.info("batch {}: {}/{} {} -> {} (healthy: {})", batch + 1, e.host(), e.instance(),
                     a.previousVersion(), a.version(), a.healthy());
-        }
+        });
     }
 }

@@ -5,7 +5,6 @@ import static io.opsflow.release.ReleaseVars.CANARY_DONE;
 import static io.opsflow.release.ReleaseVars.FAILED_HOSTS;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,14 +31,7 @@ class CanaryCheckDelegate extends ReleaseStep {
     void run(ReleaseVars v, StepLog log) {
         int n = v.integer(CANARY_DONE) + 1;
         v.set(CANARY_DONE, n);
-        Map<PlanEntry, String> unhealthy = new LinkedHashMap<>();
-        for (PlanEntry e : v.plan().batch(v.batchIndex())) {
-            HealthResult r = ops.checkInstance(v.environment(), v.application(), e.host(), e.instance(),
-                    e.toVersion(), log);
-            if (!r.healthy()) {
-                unhealthy.put(e, r.detail());
-            }
-        }
+        Map<PlanEntry, String> unhealthy = unhealthy(v, v.plan().batch(v.batchIndex()), log);
         if (!unhealthy.isEmpty()) {
             List<String> failed = new ArrayList<>(v.hostList(FAILED_HOSTS));
             unhealthy.keySet().forEach(e -> failed.add(e.host()));

@@ -59,6 +59,11 @@ class FleetReleaseOperations implements ReleaseOperations {
         return fleet.in(environment, props.getWorkerTimeout(), log);
     }
 
+    @Override
+    public int parallelism(String environment) {
+        return Math.max(1, environments.get(environment).parallelism());
+    }
+
     // ------------------------------------------------------------------------------------------------ observe
 
     @Override

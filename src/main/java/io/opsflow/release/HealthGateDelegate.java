@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.fleet.PerHost;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 
@@ -35,13 +36,20 @@ class HealthGateDelegate extends ReleaseStep {
         ReleasePlan plan = v.plan();
         boolean canaryBatch = ReleasePlan.CANARY.equals(plan.strategy()) && batch == 0;
         Map<PlanEntry, String> unhealthy = new LinkedHashMap<>();
-        for (PlanEntry e : plan.batch(batch)) {
+        List<PlanEntry> entries = plan.batch(batch);
+        int parallelism = ops.parallelism(v.environment());
+        // every host of the batch checked at once; a healthy one takes traffic again as soon as it answers
+        List<HealthResult> results = PerHost.map(entries, parallelism, e -> {
             HealthResult r = ops.checkInstance(v.environment(), v.application(), e.host(), e.instance(),
                     e.toVersion(), log);
             if (r.healthy()) {
                 ops.undrain(v.environment(), v.application(), e.host(), e.instance(), log);
-            } else {
-                unhealthy.put(e, r.detail());
+            }
+            return r;
+        });
+        for (int i = 0; i < entries.size(); i++) {
+            if (!results.get(i).healthy()) {
+                unhealthy.put(entries.get(i), results.get(i).detail());
             }
         }
         if (unhealthy.isEmpty()) {
@@ -58,9 +66,11 @@ class HealthGateDelegate extends ReleaseStep {
                     + " failed: " + details + (canaryBatch ? "" : " (" + failed.size() + " host(s) failed, budget "
                     + budget + " of " + plan.entries().size() + ")"));
         }
-        for (PlanEntry e : unhealthy.keySet()) {
+        PerHost.forEach(List.copyOf(unhealthy.keySet()), parallelism, e -> {
             ops.restore(v.environment(), v.application(), e.host(), e.instance(), e.instancePreviousVersion(), log);
             ops.undrain(v.environment(), v.application(), e.host(), e.instance(), log);
+        });
+        for (PlanEntry e : unhealthy.keySet()) {
             v.appendHost(REVERTED_HOSTS, e.host());
             LOG.warn("health gate batch {}: {} unhealthy, within the failure budget ({} of {}): reverted to {} and "
                     + "continuing", batch + 1, e.host(), failed.size(), budget, e.instancePreviousVersion());

@@ -21,6 +21,14 @@ public interface ReleaseOperations {
     /** Hosts of the environment and every instance of the application on them, probed live over SSH; LB colour. */
     FleetState observe(String environment, String application, StepLog log);
 
+    /**
+     * How many hosts of a batch a step works on at once: the environment's {@code parallelism}. The default (one
+     * at a time) is what a double that does not care gets.
+     */
+    default int parallelism(String environment) {
+        return 1;
+    }
+
     /** Batches of at most {@code batchSize} hosts, in host order. */
     default List<List<String>> planBatches(List<String> hosts, int batchSize) {
         return ReleasePlan.batches(hosts, batchSize);

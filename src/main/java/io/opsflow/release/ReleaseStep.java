@@ -1,10 +1,12 @@
 package io.opsflow.release;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 
+import io.opsflow.fleet.PerHost;
 import io.opsflow.platform.runbook.RunbookStep;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
@@ -54,17 +56,26 @@ abstract class ReleaseStep extends RunbookStep {
      * {@code failedHosts} and {@code HEALTH_CHECK_FAILED} with {@code failure} and each unhealthy instance's detail.
      */
     void requireHealthy(ReleaseVars v, StepLog log, String failure) {
-        Map<PlanEntry, String> unhealthy = new LinkedHashMap<>();
-        for (PlanEntry e : v.plan().entries()) {
-            HealthResult r = ops.checkInstance(v.environment(), v.application(), e.host(), e.instance(),
-                    e.toVersion(), log);
-            if (!r.healthy()) {
-                unhealthy.put(e, r.detail());
-            }
-        }
+        Map<PlanEntry, String> unhealthy = unhealthy(v, v.plan().entries(), log);
         if (!unhealthy.isEmpty()) {
             v.setJson(ReleaseVars.FAILED_HOSTS, unhealthy.keySet().stream().map(PlanEntry::host).toList());
             throw v.healthFailure(failure + ": " + HealthGateDelegate.describe(unhealthy));
         }
+    }
+
+    /**
+     * Each entry's planned instance checked for its planned version, all at once (up to the environment's
+     * parallelism): the unhealthy ones with their detail, in plan order.
+     */
+    Map<PlanEntry, String> unhealthy(ReleaseVars v, List<PlanEntry> entries, StepLog log) {
+        List<HealthResult> results = PerHost.map(entries, ops.parallelism(v.environment()),
+                e -> ops.checkInstance(v.environment(), v.application(), e.host(), e.instance(), e.toVersion(), log));
+        Map<PlanEntry, String> unhealthy = new LinkedHashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            if (!results.get(i).healthy()) {
+                unhealthy.put(entries.get(i), results.get(i).detail());
+            }
+        }
+        return unhealthy;
     }
 }

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.fleet.PerHost;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 
@@ -33,17 +34,21 @@ class RestoreBatchDelegate extends ReleaseStep {
         List<String> reverted = v.hostList(REVERTED_HOSTS);
         List<PlanEntry> entries = new ArrayList<>(v.plan().batch(batch));
         Collections.reverse(entries);
-        for (PlanEntry e : entries) {
+        List<PlanEntry> toRestore = entries.stream().filter(e -> {
             if (reverted.contains(e.host())) {
                 LOG.info("rollback batch {}: {} was already reverted by its health gate", batch + 1, e.host());
-                continue;
+                return false;
             }
+            return true;
+        }).toList();
+        // the batch's hosts at once, as they were activated (PerHost waits for all before failing the step)
+        PerHost.forEach(toRestore, ops.parallelism(v.environment()), e -> {
             ops.drain(v.environment(), v.application(), e.host(), e.instance(), log);
             ops.restore(v.environment(), v.application(), e.host(), e.instance(), e.instancePreviousVersion(), log);
             ops.undrain(v.environment(), v.application(), e.host(), e.instance(), log);
-            v.appendHost(RESTORED_HOSTS, e.host());
             LOG.info("rollback batch {}: {}/{} back to {}", batch + 1, e.host(), e.instance(),
                     e.instancePreviousVersion());
-        }
+        });
+        toRestore.forEach(e -> v.appendHost(RESTORED_HOSTS, e.host()));
     }
 }

@@ -44,6 +44,11 @@ class FleetRestartOperations implements RestartOperations {
     }
 
     @Override
+    public int parallelism(String environment) {
+        return Math.max(1, fleet.environment(environment).parallelism());
+    }
+
+    @Override
     public List<HostServices> inventory(String environment, boolean includeDatabase, StepLog log) {
         Map<String, List<HostInstance>> inv = fleet(environment, log).inventory(false);
         List<HostServices> out = new ArrayList<>();

@@ -6,6 +6,7 @@ import java.util.List;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.fleet.PerHost;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 
@@ -25,13 +26,17 @@ class RestartCheckBatchDelegate extends RestartStep {
         boolean includeDatabase = Boolean.TRUE.equals(execution.getVariable("includeDatabase"));
         HostProgress progress = HostProgress.read(execution);
         List<String> failed = new ArrayList<>();
-        for (String host : RestartVariables.batch(execution)) {
-            RestartOperations.HostState s;
+        List<String> batch = RestartVariables.batch(execution);
+        List<RestartOperations.HostState> states = PerHost.map(batch, ops.parallelism(env), host -> {
             try {
-                s = ops.probeHost(env, host, includeDatabase, log);
+                return ops.probeHost(env, host, includeDatabase, log);
             } catch (RuntimeException e) {
-                s = new RestartOperations.HostState(host, false, "unreachable: " + e.getMessage());
+                return new RestartOperations.HostState(host, false, "unreachable: " + e.getMessage());
             }
+        });
+        for (int i = 0; i < batch.size(); i++) {
+            String host = batch.get(i);
+            RestartOperations.HostState s = states.get(i);
             if (s.healthy()) {
                 progress.set(host, "restarted");
             } else {

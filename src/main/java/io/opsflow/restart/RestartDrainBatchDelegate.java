@@ -15,6 +15,6 @@ class RestartDrainBatchDelegate extends RestartStep {
 
     @Override
     void run(DelegateExecution execution, String environment, StepLog log) {
-        eachHostOfBatch(execution, host -> ops.drainHost(environment, host, log), "drained");
+        eachHostOfBatch(execution, environment, host -> ops.drainHost(environment, host, log), "drained");
     }
 }

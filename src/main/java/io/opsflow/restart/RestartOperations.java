@@ -13,6 +13,11 @@ import io.opsflow.step.exec.StepLog;
  */
 public interface RestartOperations {
 
+    /** How many hosts of a batch a step works on at once: the environment's {@code parallelism} (default one). */
+    default int parallelism(String environment) {
+        return 1;
+    }
+
     /** The environment's hosts (configuration order) and, per host, the services a restart touches, in order. */
     List<HostServices> inventory(String environment, boolean includeDatabase, StepLog log);
 

@@ -1,9 +1,11 @@
 package io.opsflow.restart;
 
+import java.util.List;
 import java.util.function.Consumer;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 
+import io.opsflow.fleet.PerHost;
 import io.opsflow.platform.runbook.RunVariables;
 import io.opsflow.platform.runbook.RunbookStep;
 import io.opsflow.step.exec.StepLog;
@@ -28,13 +30,15 @@ abstract class RestartStep extends RunbookStep {
 
     abstract void run(DelegateExecution execution, String environment, StepLog log);
 
-    /** {@code action} on every host of the current batch, in order; each done host is {@code state} in hostProgress. */
-    static void eachHostOfBatch(DelegateExecution execution, Consumer<String> action, String state) {
+    /**
+     * {@code action} on every host of the current batch, all at once (up to the environment's parallelism; every
+     * host finished before a failure fails the step); each done host is {@code state} in hostProgress.
+     */
+    void eachHostOfBatch(DelegateExecution execution, String environment, Consumer<String> action, String state) {
         HostProgress progress = HostProgress.read(execution);
-        for (String host : RestartVariables.batch(execution)) {
-            action.accept(host);
-            progress.set(host, state);
-        }
+        List<String> batch = RestartVariables.batch(execution);
+        PerHost.forEach(batch, ops.parallelism(environment), action::accept);
+        batch.forEach(host -> progress.set(host, state));
         progress.write(execution);
     }
 }

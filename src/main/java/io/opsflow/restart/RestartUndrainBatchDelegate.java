@@ -15,6 +15,6 @@ class RestartUndrainBatchDelegate extends RestartStep {
 
     @Override
     void run(DelegateExecution execution, String environment, StepLog log) {
-        eachHostOfBatch(execution, host -> ops.undrainHost(environment, host, log), "done");
+        eachHostOfBatch(execution, environment, host -> ops.undrainHost(environment, host, log), "done");
     }
 }

@@ -32,6 +32,9 @@ import io.opsflow.step.ssh.WorkerScripts;
 public class SandboxFleet implements SmartLifecycle {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxFleet.class);
     public static final String LOOPBACK = "127.0.0.1";
+    /** Hosts per sandbox environment: 100-host runs are measured (docs/RELIABILITY.md); each host is a MINA sshd
+     * server in this JVM plus one application process per instance. */
+    static final int MAX_HOSTS = 200;
 
     private final SandboxProperties props;
     private final Path dir;
@@ -340,8 +343,8 @@ public class SandboxFleet implements SmartLifecycle {
             if (!env.matches("[a-z][a-z0-9-]{0,31}")) {
                 errors.add("opsflow.sandbox.environments: invalid environment name '" + env
                         + "' (expected [a-z][a-z0-9-]{0,31})");
-            } else if (spec == null || spec.getHosts() < 0 || spec.getHosts() > 20) {
-                errors.add("opsflow.sandbox.environments." + env + ".hosts must be 0..20, got "
+            } else if (spec == null || spec.getHosts() < 0 || spec.getHosts() > MAX_HOSTS) {
+                errors.add("opsflow.sandbox.environments." + env + ".hosts must be 0.." + MAX_HOSTS + ", got "
                         + (spec == null ? null : spec.getHosts()));
             } else if (spec.getLbPort() < 0 || spec.getLbPort() > 65535) {
                 errors.add("opsflow.sandbox.environments." + env + ".lb-port must be 0..65535, got " + spec.getLbPort());

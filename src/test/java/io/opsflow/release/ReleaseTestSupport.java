@@ -47,6 +47,7 @@ final class ReleaseTestSupport {
         ClockUtil.setCurrentTime(new java.util.Date(clock));
         when(logs.forExecution(any())).thenReturn(STEP_LOG);
         when(ops.planBatches(anyList(), anyInt())).thenCallRealMethod();
+        when(ops.parallelism(any())).thenCallRealMethod(); // one host at a time unless a test says otherwise
         when(ops.checkDiff(any(), any(), any(), anyList(), any())).thenAnswer(inv -> new CheckDiff(true,
                 inv.getArgument(3, List.class).size() + " host(s) would change", "--- current\n+++ current\n-1.0.0\n+"
                 + inv.getArgument(2), ((List<PlanEntry>) inv.getArgument(3)).stream().map(PlanEntry::host).toList()));

@@ -26,6 +26,8 @@ import static org.mockito.Mockito.when;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 
 import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
@@ -105,6 +107,58 @@ class ReleaseVersionProcessTest {
 
         assertThat(t.var(pi, "outcome")).isEqualTo("SUCCEEDED");
         verify(ops).activate("production", APP, "h100", "blue", "1.1.0", STEP_LOG);
+    }
+
+    @Test
+    void theHostsOfABatchAreActivatedAndCheckedAtOnceUpToTheEnvironmentsParallelism() {
+        when(ops.parallelism("staging")).thenReturn(4);
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(8, "1.0.0"), rolling(8, "1.1.0"));
+        // each host's activation and health check waits until all four hosts of its batch are at the same point:
+        // done one after the other, the first would wait in vain and fail the step
+        CyclicBarrier activating = new CyclicBarrier(4);
+        CyclicBarrier checking = new CyclicBarrier(4);
+        when(ops.activate(eq("staging"), eq(APP), anyString(), eq("blue"), eq("1.1.0"), eq(STEP_LOG)))
+                .thenAnswer(inv -> {
+                    activating.await(20, TimeUnit.SECONDS);
+                    return new Activation(inv.getArgument(2), "blue", "1.0.0", "1.1.0", true, "started");
+                });
+        when(ops.checkInstance(eq("staging"), eq(APP), anyString(), eq("blue"), eq("1.1.0"), eq(STEP_LOG)))
+                .thenAnswer(inv -> {
+                    checking.await(20, TimeUnit.SECONDS);
+                    return HealthResult.ok("200 UP", "1.1.0");
+                });
+
+        ProcessInstance pi = run(vars("batchSize", 4));
+
+        assertThat(t.var(pi, "outcome")).isEqualTo("SUCCEEDED");
+        assertThat(t.versions(pi, "hostsAfter")).hasSize(8).doesNotContainValue("1.0.0");
+        for (int h = 1; h <= 8; h++) {
+            verify(ops).drain("staging", APP, "h" + h, "blue", STEP_LOG);
+            verify(ops).undrain("staging", APP, "h" + h, "blue", STEP_LOG);
+        }
+    }
+
+    @Test
+    void aHostFailingInAParallelBatchFailsTheStepNamingItOnlyAfterTheOtherHostsFinished() {
+        when(ops.parallelism("staging")).thenReturn(4);
+        when(ops.observe("staging", APP, STEP_LOG)).thenReturn(rolling(4, "1.0.0"));
+        when(ops.activate("staging", APP, "h2", "blue", "1.1.0", STEP_LOG))
+                .thenThrow(new IllegalStateException("h2: release-activate.sh exited 1: disk full"));
+        java.util.concurrent.atomic.AtomicInteger finished = new java.util.concurrent.atomic.AtomicInteger();
+        for (String h : List.of("h1", "h3", "h4")) {
+            when(ops.activate("staging", APP, h, "blue", "1.1.0", STEP_LOG)).thenAnswer(inv -> {
+                Thread.sleep(300); // slower than the failing host: the step must still wait for it
+                finished.incrementAndGet();
+                return new Activation(h, "blue", "1.0.0", "1.1.0", true, "started");
+            });
+        }
+        ProcessInstance pi = t.startAs("alice", KEY, vars("batchSize", 4));
+
+        assertThatThrownBy(() -> t.runJobs(pi)).hasMessageContaining("h2").hasMessageContaining("disk full");
+
+        assertThat(finished).as("every other host of the batch finished before the step failed").hasValue(3);
+        assertThat(pi).isWaitingAt("Task_ActivateBatch"); // technical failure: retried, then an incident
+        verify(ops, never()).checkInstance(any(), any(), any(), any(), any(), any());
     }
 
     @Test

@@ -6,10 +6,12 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyBoolean;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.doReturn;
 import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
@@ -60,6 +62,7 @@ class RestartPlatformProcessTest {
         engine = ext.getProcessEngine();
         BpmnAwareTests.init(engine);
         StepLogs logs = new StepLogs(logDir.toString());
+        when(ops.parallelism(any())).thenCallRealMethod(); // one host at a time unless a test says otherwise
         Mocks.register("restartPlan", new RestartPlanDelegate(ops, logs));
         Mocks.register("restartDrainBatch", new RestartDrainBatchDelegate(ops, logs));
         Mocks.register("restartHost", new RestartHostDelegate(ops, logs));
@@ -101,7 +104,7 @@ class RestartPlatformProcessTest {
 
     /** Executes jobs until one fails; returns that job's id. */
     String runJobsUntilFailure(ProcessInstance pi) {
-        for (int guard = 0; guard < 200; guard++) {
+        for (int guard = 0; guard < 1000; guard++) {
             List<Job> jobs = engine.getManagementService().createJobQuery().processInstanceId(pi.getId())
                     .executable().list();
             if (jobs.isEmpty()) {
@@ -117,7 +120,7 @@ class RestartPlatformProcessTest {
     }
 
     void runJobs(ProcessInstance pi) {
-        for (int guard = 0; guard < 200; guard++) {
+        for (int guard = 0; guard < 1000; guard++) {
             List<Job> jobs = engine.getManagementService().createJobQuery().processInstanceId(pi.getId())
                     .executable().list();
             if (jobs.isEmpty()) {
@@ -203,6 +206,58 @@ class RestartPlatformProcessTest {
         order.verify(ops).undrainHost(eq("production"), eq(PROD.get(1)), any());
         order.verify(ops).drainHost(eq("production"), eq(PROD.get(2)), any());
         assertThat(var(pi, "outcome")).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void theHostsOfABatchAreDrainedCheckedAndUndrainedAtOnceUpToTheEnvironmentsParallelism() throws Exception {
+        when(ops.parallelism("production")).thenReturn(2);
+        // in the first batch (two hosts) each call waits until both hosts are at the same point: one at a time would
+        // wait in vain; the second batch has one host
+        List<String> first = PROD.subList(0, 2);
+        java.util.concurrent.CyclicBarrier draining = new java.util.concurrent.CyclicBarrier(2);
+        java.util.concurrent.CyclicBarrier probing = new java.util.concurrent.CyclicBarrier(2);
+        java.util.concurrent.CyclicBarrier undraining = new java.util.concurrent.CyclicBarrier(2);
+        doAnswer(inv -> first.contains(inv.getArgument(1)) ? draining.await(20, java.util.concurrent.TimeUnit.SECONDS)
+                : 0).when(ops).drainHost(eq("production"), anyString(), any());
+        doAnswer(inv -> first.contains(inv.getArgument(1))
+                ? undraining.await(20, java.util.concurrent.TimeUnit.SECONDS) : 0).when(ops)
+                .undrainHost(eq("production"), anyString(), any());
+        when(ops.probeHost(eq("production"), anyString(), anyBoolean(), any())).thenAnswer(inv -> {
+            if (first.contains(inv.getArgument(1))) {
+                probing.await(20, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            return new RestartOperations.HostState(inv.getArgument(1), true, "webapp/blue healthy");
+        });
+        ProcessInstance pi = start("environment", "production", "batchSize", 2, "reason", "patch");
+        runJobs(pi);
+        approve(pi, true, "go");
+        runJobs(pi);
+
+        assertThat(var(pi, "outcome")).isEqualTo("SUCCEEDED");
+        assertThat(var(pi, "batchCount")).isEqualTo(2);
+        PROD.forEach(h -> verify(ops).undrainHost(eq("production"), eq(h), any()));
+    }
+
+    @Test
+    void eachHostsRestartIsAJobOfItsOwnSoARetryRestartsOnlyTheHostThatFailed() {
+        // Task_RestartHost's instances are asynchronous and non-exclusive (on the loop characteristics: the task's own
+        // async attributes apply to the multi-instance body), so the hosts of a batch restart in parallel jobs
+        when(ops.restartHost(eq("production"), eq(PROD.get(1)), anyBoolean(), any()))
+                .thenThrow(new IllegalStateException("ssh: connection reset"))
+                .thenReturn(new RestartOperations.HostState(PROD.get(1), true, "webapp/blue healthy"));
+        ProcessInstance pi = start("environment", "production", "batchSize", 2, "reason", "patch");
+        runJobs(pi);
+        approve(pi, true, "go");
+        String failed = runJobsUntilFailure(pi);
+        assertThat(engine.getManagementService().createJobQuery().jobId(failed).singleResult().getExceptionMessage())
+                .contains(PROD.get(1)).contains("connection reset");
+
+        engine.getManagementService().executeJob(failed); // the operator's retry: this host's job only
+        runJobs(pi);
+
+        assertThat(var(pi, "outcome")).isEqualTo("SUCCEEDED");
+        verify(ops, times(1)).restartHost(eq("production"), eq(PROD.get(0)), anyBoolean(), any());
+        verify(ops, times(2)).restartHost(eq("production"), eq(PROD.get(1)), anyBoolean(), any());
     }
 
     @Test

@@ -28,9 +28,9 @@ class SandboxFleetConfigTest {
     void badEnvironmentNamesAndHostCounts() {
         SandboxProperties p = new SandboxProperties();
         p.getEnvironments().put("Prod uction", new SandboxProperties.EnvironmentSpec(1, 0));
-        p.getEnvironments().put("qa", new SandboxProperties.EnvironmentSpec(21, 0));
+        p.getEnvironments().put("qa", new SandboxProperties.EnvironmentSpec(201, 0));
         p.getEnvironments().put("dev", new SandboxProperties.EnvironmentSpec(1, 70000));
-        refused(p, "invalid environment name 'Prod uction'", "opsflow.sandbox.environments.qa.hosts must be 0..20",
+        refused(p, "invalid environment name 'Prod uction'", "opsflow.sandbox.environments.qa.hosts must be 0..200, got 201",
                 "opsflow.sandbox.environments.dev.lb-port");
     }
 

@@ -140,7 +140,7 @@ class ScaleServiceProcessTest {
 
     /** Executes every due job of the run (retries off: a failing job fails the test) until it waits or ends. */
     void runJobs(ProcessInstance pi) {
-        for (int guard = 0; guard < 100; guard++) {
+        for (int guard = 0; guard < 1000; guard++) {
             List<Job> jobs = engine.getManagementService().createJobQuery().processInstanceId(pi.getId())
                     .executable().list();
             if (jobs.isEmpty()) {
@@ -183,6 +183,36 @@ class ScaleServiceProcessTest {
         assertThat(var(pi, "targetCount")).isEqualTo(4);
         assertThat(var(pi, "scaledAt")).isNotNull();
         assertThat((String) var(pi, "scalePlan")).contains("2 -> 4").contains("+ start i1 on staging-web-1");
+    }
+
+    @Test
+    void eachPlacementIsAJobOfItsOwnSoARetryDoesNotRepeatTheInstancesAlreadyAdded() {
+        pool("staging", inst("staging-web-1", "blue"), inst("staging-web-2", "blue"));
+        Placement second = new Placement("staging-web-2", "i2");
+        when(ops.addInstance(eq("staging"), eq("webapp"), eq(second), anyString(), any(), any()))
+                .thenThrow(new IllegalStateException("ssh staging-web-2: connection reset"))
+                .thenReturn(new ScaleOperations.AddResult(true, "healthy"));
+        ProcessInstance pi = start("instances", 4, "reason", "traffic peak");
+        String failed = null;
+        for (int i = 0; i < 20 && failed == null; i++) {
+            Job next = engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).executable()
+                    .list().get(0);
+            try {
+                engine.getManagementService().executeJob(next.getId());
+            } catch (IllegalStateException e) {
+                failed = next.getId();
+            }
+        }
+        assertThat(failed).as("the second placement's job failed").isNotNull();
+
+        engine.getManagementService().executeJob(failed); // the retry: that placement only
+        runJobs(pi);
+
+        assertThat(var(pi, "outcome")).isEqualTo("SUCCEEDED");
+        verify(ops, org.mockito.Mockito.times(1)).addInstance(eq("staging"), eq("webapp"),
+                eq(new Placement("staging-web-1", "i1")), anyString(), any(), any());
+        verify(ops, org.mockito.Mockito.times(2)).addInstance(eq("staging"), eq("webapp"), eq(second), anyString(),
+                any(), any());
     }
 
     @Test
@@ -481,9 +511,14 @@ class ScaleServiceProcessTest {
         ProcessInstance pi = start("instances", 3);
         Job inspect = engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).singleResult();
         engine.getManagementService().executeJob(inspect.getId());
-        Job add = engine.getManagementService().createJobQuery().processInstanceId(pi.getId()).singleResult();
-        assertThatThrownBy(() -> engine.getManagementService().executeJob(add.getId()))
-                .hasMessageContaining("connection refused");
+        // the multi-instance body's job, then the first placement's own job (each placement is a job of its own)
+        assertThatThrownBy(() -> {
+            for (int i = 0; i < 3; i++) {
+                Job next = engine.getManagementService().createJobQuery().processInstanceId(pi.getId())
+                        .singleResult();
+                engine.getManagementService().executeJob(next.getId());
+            }
+        }).hasMessageContaining("connection refused");
         BpmnAwareTests.assertThat(pi).isActive();
         assertThat(engine.getRuntimeService().getVariable(pi.getId(), "outcome")).isNull();
     }
