@@ -69,6 +69,11 @@ class TerraformProcessIT {
                 .containsEntry("tfAdd", 2).containsKey("tfPlanSha256");
         complete(task(pi));
         assertThat(pi).isEnded().hasPassed("Task_Apply", "Task_Output", "EndEvent_Done");
+        // Task_Apply is a scope (boundary event): its outputs stayed on it, the diagram mapped tfApplied
+        assertThat(extension.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(pi.getId())
+                .variableName("tfApplied").executionIdIn(pi.getId()).singleResult().getValue()).isEqualTo(true);
+        assertThat(extension.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(pi.getId())
+                .variableName("tfAlreadyApplied").executionIdIn(pi.getId()).list()).isEmpty();
         String outputs = (String) extension.getHistoryService().createHistoricVariableInstanceQuery()
                 .processInstanceId(pi.getId()).variableName("tfOutputs").singleResult().getValue();
         assertThat(TerraformDoubleIT.hostNames(TerraformOutputDelegate.parse(outputs)))
