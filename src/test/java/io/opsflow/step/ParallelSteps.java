@@ -124,6 +124,20 @@ public final class ParallelSteps implements AutoCloseable {
         }
     }
 
+    /** Starts process {@code branches} and runs it to Task_Inspect ({@link #runToInspect}); returns the run's id. */
+    public String runBranches() throws Exception {
+        String pi = engine.getRuntimeService().startProcessInstanceByKey("branches").getId();
+        runToInspect(pi);
+        return pi;
+    }
+
+    /** Starts process {@code fanout} with {@code variables} (its list {@code items}) and runs it to Task_Inspect. */
+    public String runMultiInstance(Map<String, Object> variables) throws Exception {
+        String pi = engine.getRuntimeService().startProcessInstanceByKey("fanout", variables).getId();
+        runToInspect(pi);
+        return pi;
+    }
+
     /**
      * Runs the run's {@value #WIDTH} step jobs at once (each must succeed first time: no conflict at all), then its
      * join jobs, {@value #WIDTH} at once, round after round: a job that conflicted must be ready to run again at once
@@ -157,9 +171,11 @@ public final class ParallelSteps implements AutoCloseable {
                 .getTaskDefinitionKey()).isEqualTo("Task_Inspect");
     }
 
-    /** What the run holds at process level now. */
-    public Map<String, Object> processLevel(String processInstanceId) {
-        return engine.getRuntimeService().getVariablesLocal(processInstanceId);
+    /** What the run holds at process level now, after checking that none of {@code outputs} is there. */
+    public Map<String, Object> processLevelWithout(String processInstanceId, String... outputs) {
+        Map<String, Object> vars = engine.getRuntimeService().getVariablesLocal(processInstanceId);
+        assertThat(vars).as("process-level variables: no step output may be among them").doesNotContainKeys(outputs);
+        return vars;
     }
 
     /** Every value the run ever gave variable {@code name}, in any scope. */

@@ -75,7 +75,7 @@ public class AnsiblePlaybookDelegate implements JavaDelegate {
                 result = step.runPlaybook(run, log);
             } finally {
                 logTail = tail(log.tail(), props.getMaxVariableChars());
-                if (result == null) { // failed: rolled back, unless the caller runs the step outside a transaction
+                if (result == null) { // a technical failure: the tail goes with the task, as the outputs would
                     StepOutputs.of(execution).set(execution.getCurrentActivityId() + "_log", logTail);
                 }
             }

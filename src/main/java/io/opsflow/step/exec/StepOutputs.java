@@ -15,10 +15,11 @@ import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
  * </camunda:outputParameter>}. Otherwise it is the execution the task runs on: the process instance in a plain
  * sequence (later steps read the outputs as before), the branch in a parallel split, the instance in a
  * multi-instance.</li>
- * <li>{@link #forError}: the outputs that explain a modelled failure, set just before the {@code BpmnError}: output
- * mappings do not run when an error leaves a task, so they go to the execution the error path continues on (the
- * parent of the task's own scope; the process instance in a sequence, the branch in a parallel split) where the
- * handler after the boundary event reads them.</li>
+ * <li>{@link #forError}: the outputs that explain a modelled failure, set just before the {@code BpmnError}: the
+ * task's own scope ends with the error (a task with an error boundary event is a scope), so they go to the execution
+ * the error path continues on (the parent of the task's own scope; the process instance in a sequence, the branch in a
+ * parallel split) where the handler after the boundary event reads them, mapped or not. The task's output mappings
+ * still run when the boundary event interrupts it and read them there.</li>
  * </ul>
  */
 public final class StepOutputs {

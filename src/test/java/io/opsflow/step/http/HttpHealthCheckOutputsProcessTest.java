@@ -80,14 +80,11 @@ class HttpHealthCheckOutputsProcessTest {
     }
 
     @Test
-    void twentyParallelBranchesKeepTheirOutputsAndConflictsHoldNothing() throws Exception {
-        String pi = run.engine().getRuntimeService().startProcessInstanceByKey("branches").getId();
+    void twentyParallelChecksKeepTheirOutputsAndConflictsHoldNothing() throws Exception {
+        String pi = run.runBranches();
 
-        run.runToInspect(pi);
-
-        Map<String, Object> processLevel = run.processLevel(pi);
-        assertThat(processLevel).as("no branch wrote a process-level output")
-                .doesNotContainKeys("healthy", "healthResults", "Task_Branch1_log", "Task_Branch2_log");
+        Map<String, Object> processLevel = run.processLevelWithout(pi, "healthy", "healthResults",
+                "Task_Branch1_log", "Task_Branch2_log");
         assertThat((String) processLevel.get("branch1Output")).as("what the diagram mapped, from branch 1 only")
                 .contains("branch-1.test").doesNotContain("branch-2.test");
         List<Object> results = run.everyValueOf(pi, "healthResults");
@@ -99,12 +96,9 @@ class HttpHealthCheckOutputsProcessTest {
     void aMultiInstanceOfTwentyKeepsEachInstancesOutputs() throws Exception {
         List<String> urls = IntStream.rangeClosed(1, ParallelSteps.WIDTH)
                 .mapToObj(i -> "http://instance-" + i + ".test/health").toList();
-        String pi = run.engine().getRuntimeService().startProcessInstanceByKey("fanout", Map.of("items", urls))
-                .getId();
+        String pi = run.runMultiInstance(Map.of("items", urls));
 
-        run.runToInspect(pi);
-
-        assertThat(run.processLevel(pi)).doesNotContainKeys("healthy", "healthResults", "Task_Each_log");
+        run.processLevelWithout(pi, "healthy", "healthResults", "Task_Each_log");
         List<Object> results = run.everyValueOf(pi, "healthResults");
         assertThat(results).hasSize(ParallelSteps.WIDTH).doesNotHaveDuplicates();
         assertThat(results).allSatisfy(r -> assertThat((String) r).containsPattern("instance-\\d+\\.test"));
@@ -115,7 +109,7 @@ class HttpHealthCheckOutputsProcessTest {
     void aFailedCheckInABranchLeavesItsOutputsOnThatBranchsErrorPath() {
         String pi = run.engine().getRuntimeService().startProcessInstanceByKey("two").getId();
 
-        assertThat(run.processLevel(pi)).doesNotContainKeys("healthy", "healthResults", "Task_Down_log");
+        run.processLevelWithout(pi, "healthy", "healthResults", "Task_Down_log");
         String investigate = run.engine().getTaskService().createTaskQuery().processInstanceId(pi)
                 .taskDefinitionKey("Task_Investigate").singleResult().getExecutionId();
         Map<String, Object> errorPath = run.engine().getRuntimeService().getVariables(investigate);
@@ -132,7 +126,7 @@ class HttpHealthCheckOutputsProcessTest {
         String pi = run.engine().getRuntimeService().startProcessInstanceByKey("single",
                 Map.of("healthUrls", "http://app.test/health")).getId();
 
-        assertThat(run.processLevel(pi)).containsEntry("healthy", true).containsKey("healthResults")
+        assertThat(run.processLevelWithout(pi)).containsEntry("healthy", true).containsKey("healthResults")
                 .containsKey("Task_Health_log");
     }
 }
