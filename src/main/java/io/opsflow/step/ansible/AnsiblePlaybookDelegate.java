@@ -22,6 +22,7 @@ import io.opsflow.environments.Environment;
 import io.opsflow.environments.Environments;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
+import io.opsflow.step.exec.StepOutputs;
 
 /**
  * {@code ansiblePlaybook}: runs a playbook from ansible/playbooks with the real ansible-playbook.
@@ -35,9 +36,13 @@ import io.opsflow.step.exec.StepLogs;
  * <p>Outputs: {@code ansibleStats} (JSON string, per host ok/changed/failed/unreachable/skipped/rescued/ignored),
  * {@code ansibleFailedHosts} and {@code ansibleUnreachableHosts} (List of host names), {@code ansibleChanged}
  * (boolean), {@code ansibleDiff} (changes as text, at most 3900 chars), {@code ansibleDiffFile} (text/plain file,
- * at most 16 KB, when there are changes), {@code <activityId>_log} (tail of the step log).
+ * at most 16 KB, when there are changes), {@code <activityId>_log} (tail of the step log). They are never
+ * process-level names ({@link StepOutputs}): local to the task's scope or the execution running it (the process
+ * instance in a plain sequence, the branch in a parallel split); a diagram maps what it reads later with
+ * {@code camunda:outputParameter} when the task is a scope (input/output mappings or a boundary event).
  *
- * <p>Errors: a task failed on any host: BpmnError {@code PLAYBOOK_FAILED} (outputs set first). Hosts only
+ * <p>Errors: a task failed on any host: BpmnError {@code PLAYBOOK_FAILED} (outputs set first, on the execution the
+ * error path continues on, so the handler reads {@code ansibleFailedHosts}). Hosts only
  * unreachable: {@link HostsUnreachableException} (retry, then incident). Bad input, unknown environment, missing
  * ansible-playbook, timeout, playbook syntax errors: exceptions (retry, then incident naming the fix).
  */
@@ -63,22 +68,27 @@ public class AnsiblePlaybookDelegate implements JavaDelegate {
     public void execute(DelegateExecution execution) {
         AnsibleRun run = runFor(execution);
         AnsibleProperties props = step.properties();
-        PlaybookResult result;
+        PlaybookResult result = null;
+        String logTail;
         try (StepLog log = stepLogs.forExecution(execution)) {
             try {
                 result = step.runPlaybook(run, log);
             } finally {
-                execution.setVariable(execution.getCurrentActivityId() + "_log",
-                        tail(log.tail(), props.getMaxVariableChars()));
+                logTail = tail(log.tail(), props.getMaxVariableChars());
+                if (result == null) { // a technical failure: the tail goes with the task, as the outputs would
+                    StepOutputs.of(execution).set(execution.getCurrentActivityId() + "_log", logTail);
+                }
             }
         }
-        execution.setVariable("ansibleStats", result.statsJson());
-        execution.setVariable("ansibleFailedHosts", new java.util.ArrayList<>(result.failedHosts()));
-        execution.setVariable("ansibleUnreachableHosts", new java.util.ArrayList<>(result.unreachableHosts()));
-        execution.setVariable("ansibleChanged", result.changed());
-        execution.setVariable("ansibleDiff", result.diffText(props.getMaxVariableChars()));
+        StepOutputs out = result.failedHosts().isEmpty() ? StepOutputs.of(execution) : StepOutputs.forError(execution);
+        out.set(execution.getCurrentActivityId() + "_log", logTail);
+        out.set("ansibleStats", result.statsJson());
+        out.set("ansibleFailedHosts", new java.util.ArrayList<>(result.failedHosts()));
+        out.set("ansibleUnreachableHosts", new java.util.ArrayList<>(result.unreachableHosts()));
+        out.set("ansibleChanged", result.changed());
+        out.set("ansibleDiff", result.diffText(props.getMaxVariableChars()));
         if (!result.diffs().isEmpty()) {
-            execution.setVariable("ansibleDiffFile", Variables.fileValue("ansible-diff.txt")
+            out.set("ansibleDiffFile", Variables.fileValue("ansible-diff.txt")
                     .file(result.diffText(props.getMaxDiffChars()).getBytes(StandardCharsets.UTF_8))
                     .mimeType("text/plain").encoding(StandardCharsets.UTF_8).create());
         }

@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
+import io.opsflow.step.exec.StepOutputs;
 
 /**
  * {@code httpHealthCheck}: GETs every URL until healthy or the deadline passes.
@@ -32,8 +33,10 @@ import io.opsflow.step.exec.StepLogs;
  * {@code healthInterval} (ISO-8601, default PT2S), {@code healthBodyPattern} (optional regex, find semantics).
  *
  * <p>Outputs: {@code healthy} (boolean), {@code healthResults} (JSON array string: url, healthy, status, attempts,
- * lastError, bodyExcerpt), {@code <activityId>_log}. Not healthy by the deadline → {@code BpmnError("HEALTH_CHECK_FAILED")}
- * after the outputs are set. Bad inputs are exceptions (incident).
+ * lastError, bodyExcerpt), {@code <activityId>_log}, never process-level names ({@link StepOutputs}): local to the
+ * task's scope or the execution running it; a diagram maps what it reads later with {@code camunda:outputParameter}
+ * when the task is a scope. Not healthy by the deadline → {@code BpmnError("HEALTH_CHECK_FAILED")} after the outputs
+ * are set on the execution the error path continues on. Bad inputs are exceptions (incident).
  */
 @Component("httpHealthCheck")
 public class HttpHealthCheckDelegate implements JavaDelegate {
@@ -59,10 +62,11 @@ public class HttpHealthCheckDelegate implements JavaDelegate {
         Pattern pattern = pattern(execution.getVariable("healthBodyPattern"));
 
         try (StepLog log = stepLogs.forExecution(execution)) {
+            StepOutputs out = StepOutputs.of(execution);
             try {
                 HealthReport report = check.check(urls, expected, pattern, interval, deadline, log);
-                execution.setVariable("healthy", report.allHealthy());
-                execution.setVariable("healthResults", toJson(report));
+                out = report.allHealthy() ? out : StepOutputs.forError(execution);
+                out.set("healthy", report.allHealthy()).set("healthResults", toJson(report));
                 if (!report.allHealthy()) {
                     String msg = "not healthy within " + deadline + ": " + report.unhealthy().stream()
                             .map(u -> u.url() + " (" + u.lastError() + ")").collect(Collectors.joining(", "));
@@ -70,7 +74,7 @@ public class HttpHealthCheckDelegate implements JavaDelegate {
                     throw new BpmnError(ERROR_HEALTH_CHECK_FAILED, msg);
                 }
             } finally {
-                execution.setVariable(execution.getCurrentActivityId() + "_log", log.tail());
+                out.set(execution.getCurrentActivityId() + "_log", log.tail());
             }
         }
     }

@@ -15,6 +15,7 @@ import org.springframework.stereotype.Component;
 import io.opsflow.environments.Environment;
 import io.opsflow.environments.Environments;
 import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.StepOutputs;
 
 /**
  * What the Terraform delegates read from an execution: the root (variable {@code terraformRoot}, else the
@@ -85,11 +86,11 @@ public class TerraformExecutionContext {
                 + raw.getClass().getSimpleName());
     }
 
-    /** Records where the step's whole log is and its tail (for Cockpit). */
-    public void publishLog(DelegateExecution execution, StepLog log) {
+    /** Records where the step's whole log is and its tail (for Cockpit), among the step's outputs. */
+    public void publishLog(StepOutputs out, StepLog log) {
         if (log.path() != null) {
-            execution.setVariable(VAR_LOG_PATH, log.path().toString());
+            out.set(VAR_LOG_PATH, log.path().toString());
         }
-        execution.setVariable(VAR_LOG_TAIL, log.tail());
+        out.set(VAR_LOG_TAIL, log.tail());
     }
 }

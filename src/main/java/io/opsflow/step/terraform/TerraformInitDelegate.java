@@ -6,8 +6,12 @@ import org.springframework.stereotype.Component;
 
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
+import io.opsflow.step.exec.StepOutputs;
 
-/** {@code terraform init} in the run's Terraform root. Failures are technical (retry, then incident). */
+/**
+ * {@code terraform init} in the run's Terraform root. Outputs: {@code terraformLogPath}, {@code terraformLogTail}, local
+ * to the task ({@link StepOutputs}). Failures are technical (retry, then incident).
+ */
 @Component("terraformInit")
 public class TerraformInitDelegate implements JavaDelegate {
     private final TerraformStep step;
@@ -26,7 +30,7 @@ public class TerraformInitDelegate implements JavaDelegate {
             try {
                 step.init(context.root(execution), log);
             } finally {
-                context.publishLog(execution, log);
+                context.publishLog(StepOutputs.of(execution), log);
             }
         }
     }

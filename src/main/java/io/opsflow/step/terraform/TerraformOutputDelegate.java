@@ -11,10 +11,13 @@ import org.springframework.stereotype.Component;
 
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
+import io.opsflow.step.exec.StepOutputs;
 
 /**
  * {@code terraform output -json} into variable tfOutputs: a JSON object string {name: value} (sensitive outputs
- * replaced by "(sensitive)"). Parse it with {@link #parse(String)}.
+ * replaced by "(sensitive)"). Parse it with {@link #parse(String)}. Like every Terraform step's outputs (and
+ * {@code terraformLogPath}/{@code terraformLogTail}) it is local to the task ({@link StepOutputs}): the diagram maps
+ * it with {@code camunda:outputParameter} when the task is a scope.
  */
 @Component("terraformOutput")
 public class TerraformOutputDelegate implements JavaDelegate {
@@ -32,14 +35,15 @@ public class TerraformOutputDelegate implements JavaDelegate {
 
     @Override
     public void execute(DelegateExecution execution) {
+        StepOutputs out = StepOutputs.of(execution);
         try (StepLog log = logs.forExecution(execution)) {
             try {
                 Map<String, Object> outputs = step.outputs(context.root(execution), log);
-                execution.setVariable("tfOutputs", JSON.writeValueAsString(outputs));
+                out.set("tfOutputs", JSON.writeValueAsString(outputs));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             } finally {
-                context.publishLog(execution, log);
+                context.publishLog(out, log);
             }
         }
     }

@@ -13,12 +13,15 @@ import org.springframework.stereotype.Component;
 
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
+import io.opsflow.step.exec.StepOutputs;
 
 /**
  * Plans the run's Terraform root (a destroy plan when variable {@code terraformDestroy} is true) and writes the
  * summary the approver sees: tfHasChanges, tfAdd, tfChange, tfDestroy, tfResourceChanges (JSON list of
  * {address, actions}), tfPlanSummary (text), tfPlanId ({@code <processInstanceId>/<sha256>}: the plan is stored in the database,
- * {@link TerraformPlans}), tfPlanSha256, tfPlanDestroy.
+ * {@link TerraformPlans}), tfPlanSha256, tfPlanDestroy. They are local to the task ({@link StepOutputs}): in a plain
+ * sequence the approval task after it reads them as before; a diagram whose plan task is a scope maps them with
+ * {@code camunda:outputParameter}.
  */
 @Component("terraformPlan")
 public class TerraformPlanDelegate implements JavaDelegate {
@@ -46,31 +49,29 @@ public class TerraformPlanDelegate implements JavaDelegate {
         Map<String, Object> vars = context.vars(execution);
         Path runDir = step.runDir(execution.getProcessInstanceId());
         boolean destroy = destroy(execution);
+        StepOutputs out = StepOutputs.of(execution);
         try (StepLog log = logs.forExecution(execution)) {
             try {
                 PlanSummary s = destroy ? step.destroyPlan(root, vars, runDir, log) : step.plan(root, vars, runDir, log);
-                writeSummary(execution, s, destroy);
+                writeSummary(execution, out, s, destroy);
             } finally {
-                context.publishLog(execution, log);
+                context.publishLog(out, log);
             }
         }
     }
 
-    static void writeSummary(DelegateExecution execution, PlanSummary s, boolean destroy) {
-        execution.setVariable("tfHasChanges", s.hasChanges());
-        execution.setVariable("tfAdd", s.add());
-        execution.setVariable("tfChange", s.change());
-        execution.setVariable("tfDestroy", s.destroy());
+    static void writeSummary(DelegateExecution execution, StepOutputs out, PlanSummary s, boolean destroy) {
+        out.set("tfHasChanges", s.hasChanges()).set("tfAdd", s.add()).set("tfChange", s.change())
+                .set("tfDestroy", s.destroy());
         String changes = resourceChangesJson(s.resourceChanges());
         // a document over the 4,000-character text column is a JSON value (a plan of a hundred resources)
-        execution.setVariable("tfResourceChanges", changes.length() <= StepLogs.TAIL_CHARS ? changes
+        out.set("tfResourceChanges", changes.length() <= StepLogs.TAIL_CHARS ? changes
                 : org.camunda.spin.plugin.variable.SpinValues.jsonValue(changes).create());
         String summary = s.describe();
-        execution.setVariable("tfPlanSummary", summary.length() <= StepLogs.TAIL_CHARS ? summary
+        out.set("tfPlanSummary", summary.length() <= StepLogs.TAIL_CHARS ? summary
                 : summary.substring(0, StepLogs.TAIL_CHARS - 60) + "\n… (the whole plan is in the step log)");
-        execution.setVariable("tfPlanId", execution.getProcessInstanceId() + "/" + s.sha256());
-        execution.setVariable("tfPlanSha256", s.sha256());
-        execution.setVariable("tfPlanDestroy", destroy);
+        out.set("tfPlanId", execution.getProcessInstanceId() + "/" + s.sha256()).set("tfPlanSha256", s.sha256())
+                .set("tfPlanDestroy", destroy);
     }
 
     static String resourceChangesJson(List<ResourceChange> changes) {

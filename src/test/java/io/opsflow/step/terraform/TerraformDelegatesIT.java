@@ -172,7 +172,7 @@ class TerraformDelegatesIT {
         doAnswer(i -> {
             vars.put(i.getArgument(0), i.getArgument(1));
             return null;
-        }).when(ex).setVariable(anyString(), any());
+        }).when(ex).setVariableLocal(anyString(), any());
         return ex;
     }
 }
