@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.opsflow.environments.Environment;
 import io.opsflow.environments.HostConfig;
+import io.opsflow.step.exec.StepCancelledException;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.http.HealthReport;
 import io.opsflow.step.http.UrlHealth;
@@ -705,8 +706,19 @@ public final class FleetScope {
         return run(h, script, args, timeout);
     }
 
+    /**
+     * A worker on one host. Failing to reach the host, a timeout or unreadable output throws an exception whose
+     * message starts with the host's name and the script (the SSH layer knows only {@code user@address:port}), so an
+     * incident names the host and the step; a stopped step's exception passes unchanged.
+     */
     private WorkerResult run(HostConfig h, String script, List<String> args, Duration limit) {
-        return fleet.workers.run(fleet.targets.target(env, h), script, args, limit, log);
+        try {
+            return fleet.workers.run(fleet.targets.target(env, h), script, args, limit, log);
+        } catch (StepCancelledException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(h.name() + ": " + script + " failed: " + e.getMessage(), e);
+        }
     }
 
     private static JsonNode require(HostConfig h, String what, WorkerResult r) {

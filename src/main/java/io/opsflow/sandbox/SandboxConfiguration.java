@@ -30,7 +30,7 @@ import io.opsflow.step.ssh.WorkerScripts;
 @Configuration(proxyBeanMethods = false)
 @Profile("!prod")
 @ConditionalOnProperty(prefix = "opsflow.sandbox", name = "enabled", havingValue = "true")
-@Import(SandboxFleetProvisioner.class)
+@Import({SandboxFleetProvisioner.class, io.opsflow.sandbox.faults.SandboxFaultsBeans.class})
 public class SandboxConfiguration {
 
     /** {@code opsflow.sandbox.*}. */

@@ -47,6 +47,7 @@ public class SandboxFleet implements SmartLifecycle {
     private volatile boolean running;
     private volatile String appsError;
     private volatile List<AdoptedInstance> adopted = List.of();
+    private volatile SandboxHost.Hooks hostHooks = SandboxHost.Hooks.NONE;
 
     /**
      * @param environments the registry to register hosts and load balancers in (null: none)
@@ -528,9 +529,16 @@ public class SandboxFleet implements SmartLifecycle {
                 h.portBase, h.portBase + size - 1, stateFile());
     }
 
+    /** Fault injection's hooks on every host, now and started later (io.opsflow.sandbox.faults). */
+    public synchronized void hostHooks(SandboxHost.Hooks hooks) {
+        hostHooks = hooks;
+        this.hosts.values().forEach(h -> h.hooks(hooks));
+    }
+
     private void startHost(SandboxState.Host h, String authorizedKey) throws IOException {
         SandboxHost host = new SandboxHost(h.name, hostRoot(h.name), hostKeyFile(h.name), props.getUser(),
                 props.getHostPath());
+        host.hooks(hostHooks);
         host.prepare(authorizedKey);
         host.start(h.sshPort);
         h.sshPort = host.port();

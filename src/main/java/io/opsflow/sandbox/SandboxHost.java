@@ -42,6 +42,41 @@ public final class SandboxHost implements AutoCloseable {
     private final String user;
     private final String path;
     private SshServer server;
+    private volatile Hooks hooks = Hooks.NONE;
+
+    /**
+     * Where fault injection plugs in (io.opsflow.sandbox.faults): asked for every accepted connection and every exec
+     * request. {@link #NONE} changes nothing.
+     */
+    public interface Hooks {
+        Hooks NONE = new Hooks() {
+        };
+
+        /** true: the connection is closed at once (the host refuses SSH). */
+        default boolean refuseConnection(String host) {
+            return false;
+        }
+
+        /**
+         * The command that serves an exec request: {@code normal} runs {@code command} as the host would;
+         * {@code run} runs another command string the same way (a local process in the host root).
+         */
+        default Command command(String host, ChannelSession channel, String command, Command normal,
+                                java.util.function.Function<String, Command> run) {
+            return normal;
+        }
+    }
+
+    public void hooks(Hooks hooks) {
+        this.hooks = hooks == null ? Hooks.NONE : hooks;
+    }
+
+    /** Closes every open SSH session of this host (its processes are killed as when a client goes away). */
+    public synchronized void closeSessions() {
+        if (server != null) {
+            server.getActiveSessions().forEach(session -> session.close(true));
+        }
+    }
 
     public SandboxHost(String name, Path root, Path hostKeyFile, String user) {
         this(name, root, hostKeyFile, user, SandboxProperties.DEFAULT_HOST_PATH);
@@ -106,7 +141,17 @@ public final class SandboxHost implements AutoCloseable {
         s.setKeyboardInteractiveAuthenticator(null);
         s.setGSSAuthenticator(null);
         s.setHostBasedAuthenticator(null);
-        s.setCommandFactory((channel, command) -> new LocalProcessCommand(name, root, user, path, command));
+        s.setCommandFactory((channel, command) -> hooks.command(name, channel, command,
+                new LocalProcessCommand(name, root, user, path, command),
+                other -> new LocalProcessCommand(name, root, user, path, other)));
+        s.addSessionListener(new org.apache.sshd.common.session.SessionListener() {
+            @Override
+            public void sessionCreated(org.apache.sshd.common.session.Session session) {
+                if (hooks.refuseConnection(name)) {
+                    session.close(true); // the host refuses SSH: the connection is closed at once
+                }
+            }
+        });
         s.setShellFactory(channel -> new LocalProcessCommand(name, root, user, path, null));
         s.setFileSystemFactory(new HomeFileSystemFactory(root));
         s.setSubsystemFactories(List.of(new HomeSftpSubsystemFactory(root)));

@@ -60,6 +60,12 @@ import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
 public class SshConnections implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SshConnections.class);
     private static final int KEEPALIVE_SECONDS = 15;
+    /** Closes the socket of a handshake that takes longer than twice the connect timeout. */
+    private static final ScheduledExecutorService HANDSHAKE_GUARD = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "ssh-handshake-guard");
+        t.setDaemon(true);
+        return t;
+    });
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final int DEFAULT_MAX_SESSIONS_PER_CONNECTION = 3;
 
@@ -293,13 +299,35 @@ public class SshConnections implements AutoCloseable {
         try {
             client.addHostKeyVerifier(verifier);
             client.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+            // the handshake (the server's identification, key exchange) gets the connect timeout as well: a host
+            // that accepts the TCP connection but never speaks SSH (an overloaded or half-dead sshd) would otherwise
+            // block the step for ever. The socket is closed under it; found by FaultMatrixIT.
+            java.util.concurrent.atomic.AtomicBoolean handshakeTimedOut = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.ScheduledFuture<?> guard = HANDSHAKE_GUARD.schedule(() -> {
+                java.net.Socket socket = client.getSocket();
+                if (socket != null && !client.isConnected()) {
+                    handshakeTimedOut.set(true);
+                    try {
+                        socket.close();
+                    } catch (IOException ignored) {
+                        // closing is all we want
+                    }
+                }
+            }, 2 * connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
             try {
                 client.connect(target.host(), target.port());
             } catch (IOException e) {
                 if (verifier.rejection != null) {
                     throw new HostKeyVerificationException(verifier.rejection, verifier.presented, e);
                 }
+                if (handshakeTimedOut.get()) {
+                    throw new SshConnectException("Cannot connect to " + target.display() + " (the TCP connection was"
+                            + " accepted but the SSH handshake did not complete within " + 2 * connectTimeout.toSeconds()
+                            + "s: is sshd overloaded or hung?)", e);
+                }
                 throw new SshConnectException(connectMessage(target, e), e);
+            } finally {
+                guard.cancel(false);
             }
             client.getConnection().getKeepAlive().setKeepAliveInterval(KEEPALIVE_SECONDS);
             KeyProvider key;
