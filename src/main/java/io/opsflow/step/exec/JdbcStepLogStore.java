@@ -32,7 +32,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * </ul>
  * A log buffers its lines and appends them as one chunk every flush interval (one second by default), when
  * {@link #FLUSH_LINES} lines or {@link #FLUSH_CHARS} characters are waiting, and when it is closed: a step with chatty
- * output costs one INSERT a second, not one a line. Appends use a connection of their own, committed at once: they
+ * output costs one INSERT a second, not one a line. Opening a log writes its first line through the flush thread
+ * (the step does not wait for it); closing it writes the rest, marked ended, before {@link StepLog#close()}
+ * returns, so the log is complete before the step's transaction commits. A node that dies loses at most what
+ * its open logs had not written yet: the last flush interval of lines. Appends use a connection of their own, committed at once: they
  * never join the step's transaction, so the log of a step whose transaction rolls back (a failed step) stays.
  */
 public class JdbcStepLogStore {
@@ -73,8 +76,20 @@ public class JdbcStepLogStore {
         JdbcStepLog log = new JdbcStepLog(this, processInstanceId, activityInstanceId, activityId);
         open.add(log);
         log.line("step", "---- " + (label == null ? "step" : label) + " started");
-        log.flushQuietly(); // the log is listed (and can be followed) from the moment the step starts
+        // the log is listed (and can be followed) from the moment the step starts: its first line is written at
+        // once, but by the flush thread, so the step does not wait for that commit (measured on PostgreSQL: see
+        // docs/BENCHMARKS.md, step_part_ms_ssh_step_run_true_db_log_*); a step that ends first writes it with its end
+        flushSoon(log);
         return log;
+    }
+
+    /** Asks the flush thread to write what waits in {@code log} now (in the caller's thread after a shutdown). */
+    private void flushSoon(JdbcStepLog log) {
+        try {
+            flusher.execute(log::flushQuietly);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.flushQuietly();
+        }
     }
 
     /** Writes what waits in open logs and stops the periodic flush (the application shuts down). */
