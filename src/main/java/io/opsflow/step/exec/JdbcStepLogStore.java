@@ -35,7 +35,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * output costs one INSERT a second, not one a line. Opening a log writes its first line through the flush thread
  * (the step does not wait for it); closing it writes the rest, marked ended, before {@link StepLog#close()}
  * returns, so the log is complete before the step's transaction commits. A node that dies loses at most what
- * its open logs had not written yet: the last flush interval of lines. Appends use a connection of their own, committed at once: they
+ * its open logs had not written yet: the last flush interval of lines. On PostgreSQL the appends commit without
+ * waiting for the disk (see {@link #commitWithoutWaitingForTheDisk}). Appends use a connection of their own, committed at once: they
  * never join the step's transaction, so the log of a step whose transaction rolls back (a failed step) stays.
  */
 public class JdbcStepLogStore {
@@ -51,6 +52,8 @@ public class JdbcStepLogStore {
     private final JdbcTemplate jdbc;
     private final Set<JdbcStepLog> open = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService flusher;
+    /** Whether the database is PostgreSQL (known after the first append). */
+    private volatile Boolean postgres;
 
     public JdbcStepLogStore(DataSource dataSource, Duration flushInterval) {
         this.dataSource = dataSource;
@@ -118,6 +121,7 @@ public class JdbcStepLogStore {
             try (Connection c = dataSource.getConnection()) {
                 c.setAutoCommit(false);
                 try {
+                    commitWithoutWaitingForTheDisk(c);
                     appendIn(c, pi, aiid, activityId, text, bytes.length, ended);
                     c.commit();
                     return;
@@ -130,6 +134,27 @@ public class JdbcStepLogStore {
                 } finally {
                     c.setAutoCommit(true);
                 }
+            }
+        }
+    }
+
+    /**
+     * On PostgreSQL, this transaction's commit returns without waiting for its WAL record to reach the disk
+     * ({@code SET LOCAL synchronous_commit TO OFF}; the engine's own transactions are not touched): a step no longer
+     * waits for a disk flush per log write (measured: docs/BENCHMARKS.md). Nothing a finished step wrote can be lost
+     * by it: the step's own transaction commits later, synchronously, and PostgreSQL writes the WAL in order, so its
+     * durable commit makes every earlier log write durable too. A PostgreSQL crash may lose the log lines of the last
+     * fraction of a second (three times {@code wal_writer_delay}, 0.6 s by default) of steps that had not finished.
+     */
+    private void commitWithoutWaitingForTheDisk(Connection c) throws SQLException {
+        Boolean pg = postgres;
+        if (pg == null) {
+            pg = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres");
+            postgres = pg;
+        }
+        if (pg) {
+            try (java.sql.Statement st = c.createStatement()) {
+                st.execute("SET LOCAL synchronous_commit TO OFF");
             }
         }
     }
