@@ -66,6 +66,7 @@ final class SshCases {
             List<Double> opsflow = new ArrayList<>();
             List<Double> inside = new ArrayList<>();
             List<Double> delegate = new ArrayList<>();
+            List<Double> variables = new ArrayList<>();
             List<Double> noopSteps = new ArrayList<>();
             List<Double> noopInside = new ArrayList<>();
             try (BenchEngine e = BenchEngine.build(ds, true,
@@ -80,6 +81,7 @@ final class SshCases {
                     opsflow.add(runbook(e, vars, pi, "bench-ssh-seq"));
                     inside.add(insideSteps(e, pi[0]));
                     delegate.add(sshCommand.msPerCall());
+                    variables.add(sshCommand.variablesMsPerCall());
                     noopSteps.add(runbook(e, vars, pi, "bench-noop-seq"));
                     noopInside.add(insideSteps(e, pi[0]));
                 }
@@ -100,7 +102,7 @@ final class SshCases {
                 b.compare("step_overhead_vs_plain_ssh", "50 sequential ssh steps vs new ssh each", o / s, o, s, "s",
                         "(record)");
                 breakdown(connections, props.target("127.0.0.1", sshd.port(), sshd.user()), sshd, stepLogs,
-                        Bench.median(delegate), in * 1000 / STEPS, Bench.median(noopSteps) * 1000 / STEPS,
+                        Bench.median(delegate), Bench.median(variables), in * 1000 / STEPS, Bench.median(noopSteps) * 1000 / STEPS,
                         Bench.median(noopInside) * 1000 / STEPS);
             } finally {
                 connections.close(); // before sshd stops: no "broken transport" noise from pooled connections
@@ -131,14 +133,17 @@ final class SshCases {
      * engine), and outside the engine each part of the delegate on its own ({@link StepBreakdown}).
      */
     private void breakdown(SshConnections connections, io.opsflow.step.ssh.SshTarget target, OpenSshd sshd,
-                           StepLogs logs, double delegateMs, double insideMs, double noopStepMs, double noopInsideMs)
-            throws Exception {
+                           StepLogs logs, double delegateMs, double variablesMs, double insideMs, double noopStepMs,
+                           double noopInsideMs) throws Exception {
         b.put("step_part_ms_delegate", delegateMs);
+        b.put("step_part_ms_delegate_variables_fetch", variablesMs);
         b.put("step_part_ms_activity_around_delegate", insideMs - delegateMs);
         b.put("step_part_ms_noop_step_total", noopStepMs);
         b.put("step_part_ms_noop_step_inside", noopInsideMs);
         b.row("  per step: sshCommand delegate / rest of the activity", Bench.fmt(delegateMs, "ms"),
                 Bench.fmt(insideMs - delegateMs, "ms"), "-", "-");
+        b.row("  per step: of the delegate, fetching the run's variables", Bench.fmt(variablesMs, "ms"), "-", "-",
+                "-");
         b.row("  per no-op step (same engine): total / inside", Bench.fmt(noopStepMs, "ms"),
                 Bench.fmt(noopInsideMs, "ms"), "-", "-");
         Map<String, Double> parts = StepBreakdown.parts(b.quick ? 30 : 100, connections, target,
