@@ -102,7 +102,8 @@ final class SshCases {
                 b.compare("step_overhead_vs_plain_ssh", "50 sequential ssh steps vs new ssh each", o / s, o, s, "s",
                         "(record)");
                 breakdown(connections, props.target("127.0.0.1", sshd.port(), sshd.user()), sshd, stepLogs,
-                        Bench.median(delegate), Bench.median(variables), in * 1000 / STEPS, Bench.median(noopSteps) * 1000 / STEPS,
+                        Bench.median(delegate), Bench.median(variables), in * 1000 / STEPS,
+                        Bench.median(noopSteps) * 1000 / STEPS,
                         Bench.median(noopInside) * 1000 / STEPS);
             } finally {
                 connections.close(); // before sshd stops: no "broken transport" noise from pooled connections

@@ -36,8 +36,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * (the step does not wait for it); closing it writes the rest, marked ended, before {@link StepLog#close()}
  * returns, so the log is complete before the step's transaction commits. A node that dies loses at most what
  * its open logs had not written yet: the last flush interval of lines. On PostgreSQL the appends commit without
- * waiting for the disk (see {@link #commitWithoutWaitingForTheDisk}). Appends use a connection of their own, committed at once: they
- * never join the step's transaction, so the log of a step whose transaction rolls back (a failed step) stays.
+ * waiting for the disk (see {@link #commitWithoutWaitingForTheDisk}). Appends use a connection of their own,
+ * committed at once: they never join the step's transaction, so the log of a step whose transaction rolls back (a
+ * failed step) stays.
  */
 public class JdbcStepLogStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcStepLogStore.class);
