@@ -94,7 +94,7 @@ final class BenchEngine implements AutoCloseable {
         cfg.setJobExecutor(je);
         cfg.getProcessEnginePlugins().add(new org.camunda.spin.plugin.impl.SpinProcessEnginePlugin());
         RunbookRegistry registry = new RunbookRegistry(List.of(runbook("bench-noop"), runbook("bench-async"),
-                runbook("bench-ssh-seq"), runbook("bench-ssh-parallel")));
+                runbook("bench-ssh-seq"), runbook("bench-ssh-parallel"), runbook("bench-noop-seq")));
         JobLease jobLease = lease ? new JobLease(ds, LOCK_TIME_MILLIS, "") : null;
         RunbookLocks[] locks = new RunbookLocks[1];
         ApprovalRecords[] records = new ApprovalRecords[1];
@@ -117,6 +117,7 @@ final class BenchEngine implements AutoCloseable {
                 .camundaHistoryTimeToLive(1).startEvent().endEvent().done());
         d.addModelInstance("bench-async.bpmn", chain("bench-async", 10, "${noop}"));
         d.addModelInstance("bench-ssh-seq.bpmn", chain("bench-ssh-seq", 50, "${sshCommand}"));
+        d.addModelInstance("bench-noop-seq.bpmn", chain("bench-noop-seq", 50, "${noop}"));
         d.addModelInstance("bench-ssh-parallel.bpmn", parallel("bench-ssh-parallel", 20, "${sshCommand}"));
         d.deploy();
         return new BenchEngine(engine, ds);
@@ -156,7 +157,7 @@ final class BenchEngine implements AutoCloseable {
 
     private static RunbookDefinition runbook(String key) {
         List<InputSpec> inputs = new ArrayList<>();
-        if (key.startsWith("bench-ssh")) {
+        if (key.startsWith("bench-ssh") || key.equals("bench-noop-seq")) { // same inputs, same variables
             inputs.add(InputSpec.text("host"));
             inputs.add(InputSpec.integer("sshPort"));
             inputs.add(InputSpec.text("sshUser"));

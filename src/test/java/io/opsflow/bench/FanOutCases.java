@@ -65,8 +65,12 @@ final class FanOutCases {
             List<Double> ans = new ArrayList<>();
             List<Double> par = new ArrayList<>();
             List<Double> warm = new ArrayList<>();
+            List<Double> hostMedian = new ArrayList<>();
+            List<Double> hostMax = new ArrayList<>();
             for (int r = 0; r < reps; r++) {
                 ops.add(fan(fifty));
+                hostMedian.add(lastHostMedianMs);
+                hostMax.add(lastHostMaxMs);
                 ans.add(ansible(dir, inventory, n, r));
                 par.add(Bench.timeCommand(List.of("bash", loop), null));
             }
@@ -78,6 +82,15 @@ final class FanOutCases {
                 }
             }
             double slowest = slowestAlone(fifty);
+            // does the fan-out queue hosts behind each other, or is every host slow at once (shared CPU)?
+            b.put("fanout_part_ms_host_median_in_50", Bench.median(hostMedian));
+            b.put("fanout_part_ms_host_max_in_50", Bench.median(hostMax));
+            b.row("  per host inside the 50-host fan-out: median / slowest", Bench.fmt(Bench.median(hostMedian),
+                    "ms"), Bench.fmt(Bench.median(hostMax), "ms"), "-", "-");
+            double kh100 = StepBreakdown.median(20, i -> new net.schmizz.sshj.transport.verification
+                    .OpenSSHKnownHosts(kh.toFile()));
+            b.put("fanout_part_ms_known_hosts_parse_100_hosts", kh100);
+            b.row("  known_hosts parse (100 hosts), once per session", Bench.fmt(kh100, "ms"), "-", "-", "-");
             double o = Bench.median(ops);
             double a = Bench.median(ans);
             double p = Bench.median(par);
@@ -121,11 +134,17 @@ final class FanOutCases {
         }
     }
 
+    private static double lastHostMedianMs;
+    private static double lastHostMaxMs;
+
     private static double fan(SshFanOut fanOut, List<SshTarget> targets) {
         long t = System.nanoTime();
         FanOutResult<Integer> r = fanOut.forEach(targets, targets.size(),
                 s -> s.execChecked(List.of("true"), T, StepLogs.noop()).exitCode());
         double s = (System.nanoTime() - t) / 1e9;
+        List<Double> hosts = r.outcomes().stream().map(o -> o.duration().toNanos() / 1e6).toList();
+        lastHostMedianMs = Bench.median(hosts);
+        lastHostMaxMs = hosts.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
         if (!r.allSucceeded()) {
             throw new IllegalStateException("fan-out failed: " + r.failureSummary());
         }

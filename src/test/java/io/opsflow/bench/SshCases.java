@@ -53,8 +53,11 @@ final class SshCases {
             SshProperties props = new SshProperties("file:" + sshd.clientPrivateKey(), null, sshd.knownHostsFile(),
                     List.of(), sshd.user(), sshd.port(), Duration.ofSeconds(15), Duration.ofMinutes(1));
             SshConnections connections = new SshConnections(props);
-            JavaDelegate sshCommand = new SshCommandDelegate(new SshStep(connections), props,
-                    new StepLogs(dir.resolve("logs").toString()));
+            // step logs as the application keeps them: in the engine's database (H2 here), flushed every second
+            var ds = BenchEngine.h2();
+            StepLogs stepLogs = new StepLogs(ds, dir.resolve("logs").toString(), Duration.ofSeconds(1));
+            StepBreakdown.Timed sshCommand = new StepBreakdown.Timed(new SshCommandDelegate(new SshStep(connections),
+                    props, stepLogs));
             Map<String, Object> vars = Map.of("host", "127.0.0.1", "sshPort", sshd.port(), "sshUser", sshd.user(),
                     "command", "[\"true\"]");
             int reps = b.reps(1, 3);
@@ -62,7 +65,11 @@ final class SshCases {
             List<Double> ssh = new ArrayList<>();
             List<Double> opsflow = new ArrayList<>();
             List<Double> inside = new ArrayList<>();
-            try (BenchEngine e = BenchEngine.build(BenchEngine.h2(), true,
+            List<Double> delegate = new ArrayList<>();
+            List<Double> variables = new ArrayList<>();
+            List<Double> noopSteps = new ArrayList<>();
+            List<Double> noopInside = new ArrayList<>();
+            try (BenchEngine e = BenchEngine.build(ds, true,
                     Map.of("sshCommand", sshCommand, "noop", (JavaDelegate) x -> { }))) {
                 e.startJobExecutor();
                 parallel(e, vars); // also the warm-up: class loading, JIT, first connections
@@ -70,8 +77,13 @@ final class SshCases {
                     floor.add(sequence(viaMaster));
                     ssh.add(sequence(plain));
                     String[] pi = new String[1];
-                    opsflow.add(runbook(e, vars, pi));
+                    sshCommand.reset();
+                    opsflow.add(runbook(e, vars, pi, "bench-ssh-seq"));
                     inside.add(insideSteps(e, pi[0]));
+                    delegate.add(sshCommand.msPerCall());
+                    variables.add(sshCommand.variablesMsPerCall());
+                    noopSteps.add(runbook(e, vars, pi, "bench-noop-seq"));
+                    noopInside.add(insideSteps(e, pi[0]));
                 }
                 double f = Bench.median(floor);
                 double s = Bench.median(ssh);
@@ -89,6 +101,10 @@ final class SshCases {
                         Bench.fmt((o - in) * 1000 / STEPS, "ms"), "-", "-");
                 b.compare("step_overhead_vs_plain_ssh", "50 sequential ssh steps vs new ssh each", o / s, o, s, "s",
                         "(record)");
+                breakdown(connections, props.target("127.0.0.1", sshd.port(), sshd.user()), sshd, stepLogs,
+                        Bench.median(delegate), Bench.median(variables), in * 1000 / STEPS,
+                        Bench.median(noopSteps) * 1000 / STEPS,
+                        Bench.median(noopInside) * 1000 / STEPS);
             } finally {
                 connections.close(); // before sshd stops: no "broken transport" noise from pooled connections
                 List<String> exit = new ArrayList<>(base);
@@ -112,12 +128,40 @@ final class SshCases {
                 .activityType("serviceTask").list().stream().mapToLong(a -> a.getDurationInMillis()).sum() / 1000.0;
     }
 
-    private static double runbook(BenchEngine e, Map<String, Object> vars, String[] started) throws Exception {
+    /**
+     * The parts of one step: the sshCommand delegate itself (timed around execute), the rest of the activity (start
+     * listeners, variables, history), the engine between steps (a 50-step chain of no-op delegates in the same
+     * engine), and outside the engine each part of the delegate on its own ({@link StepBreakdown}).
+     */
+    private void breakdown(SshConnections connections, io.opsflow.step.ssh.SshTarget target, OpenSshd sshd,
+                           StepLogs logs, double delegateMs, double variablesMs, double insideMs, double noopStepMs,
+                           double noopInsideMs) throws Exception {
+        b.put("step_part_ms_delegate", delegateMs);
+        b.put("step_part_ms_delegate_variables_fetch", variablesMs);
+        b.put("step_part_ms_activity_around_delegate", insideMs - delegateMs);
+        b.put("step_part_ms_noop_step_total", noopStepMs);
+        b.put("step_part_ms_noop_step_inside", noopInsideMs);
+        b.row("  per step: sshCommand delegate / rest of the activity", Bench.fmt(delegateMs, "ms"),
+                Bench.fmt(insideMs - delegateMs, "ms"), "-", "-");
+        b.row("  per step: of the delegate, fetching the run's variables", Bench.fmt(variablesMs, "ms"), "-", "-",
+                "-");
+        b.row("  per no-op step (same engine): total / inside", Bench.fmt(noopStepMs, "ms"),
+                Bench.fmt(noopInsideMs, "ms"), "-", "-");
+        Map<String, Double> parts = StepBreakdown.parts(b.quick ? 30 : 100, connections, target,
+                sshd.knownHostsFile(), sshd.clientPrivateKey(), logs);
+        for (Map.Entry<String, Double> p : parts.entrySet()) {
+            b.put("step_part_ms_" + p.getKey(), p.getValue());
+            b.row("  part: " + p.getKey(), Bench.fmt(p.getValue(), "ms"), "-", "-", "-");
+        }
+    }
+
+    private static double runbook(BenchEngine e, Map<String, Object> vars, String[] started, String key)
+            throws Exception {
         long t = System.nanoTime();
-        String pi = e.engine.getRuntimeService().startProcessInstanceByKey("bench-ssh-seq", vars).getId();
+        String pi = e.engine.getRuntimeService().startProcessInstanceByKey(key, vars).getId();
         started[0] = pi;
         if (!e.awaitEnd(pi, Duration.ofMinutes(3))) {
-            throw new IllegalStateException("the 50-step runbook did not end within 3 minutes: "
+            throw new IllegalStateException("the 50-step runbook " + key + " did not end within 3 minutes: "
                     + e.engine.getManagementService().createJobQuery().processInstanceId(pi).list());
         }
         double s = (System.nanoTime() - t) / 1e9;

@@ -32,8 +32,13 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * </ul>
  * A log buffers its lines and appends them as one chunk every flush interval (one second by default), when
  * {@link #FLUSH_LINES} lines or {@link #FLUSH_CHARS} characters are waiting, and when it is closed: a step with chatty
- * output costs one INSERT a second, not one a line. Appends use a connection of their own, committed at once: they
- * never join the step's transaction, so the log of a step whose transaction rolls back (a failed step) stays.
+ * output costs one INSERT a second, not one a line. Opening a log writes its first line through the flush thread
+ * (the step does not wait for it); closing it writes the rest, marked ended, before {@link StepLog#close()}
+ * returns, so the log is complete before the step's transaction commits. A node that dies loses at most what
+ * its open logs had not written yet: the last flush interval of lines. On PostgreSQL the appends commit without
+ * waiting for the disk (see {@link #commitWithoutWaitingForTheDisk}). Appends use a connection of their own,
+ * committed at once: they never join the step's transaction, so the log of a step whose transaction rolls back (a
+ * failed step) stays.
  */
 public class JdbcStepLogStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcStepLogStore.class);
@@ -48,6 +53,8 @@ public class JdbcStepLogStore {
     private final JdbcTemplate jdbc;
     private final Set<JdbcStepLog> open = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService flusher;
+    /** Whether the database is PostgreSQL (known after the first append). */
+    private volatile Boolean postgres;
 
     public JdbcStepLogStore(DataSource dataSource, Duration flushInterval) {
         this.dataSource = dataSource;
@@ -73,8 +80,20 @@ public class JdbcStepLogStore {
         JdbcStepLog log = new JdbcStepLog(this, processInstanceId, activityInstanceId, activityId);
         open.add(log);
         log.line("step", "---- " + (label == null ? "step" : label) + " started");
-        log.flushQuietly(); // the log is listed (and can be followed) from the moment the step starts
+        // the log is listed (and can be followed) from the moment the step starts: its first line is written at
+        // once, but by the flush thread, so the step does not wait for that commit (measured on PostgreSQL: see
+        // docs/BENCHMARKS.md, step_part_ms_ssh_step_run_true_db_log_*); a step that ends first writes it with its end
+        flushSoon(log);
         return log;
+    }
+
+    /** Asks the flush thread to write what waits in {@code log} now (in the caller's thread after a shutdown). */
+    private void flushSoon(JdbcStepLog log) {
+        try {
+            flusher.execute(log::flushQuietly);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.flushQuietly();
+        }
     }
 
     /** Writes what waits in open logs and stops the periodic flush (the application shuts down). */
@@ -103,6 +122,7 @@ public class JdbcStepLogStore {
             try (Connection c = dataSource.getConnection()) {
                 c.setAutoCommit(false);
                 try {
+                    commitWithoutWaitingForTheDisk(c);
                     appendIn(c, pi, aiid, activityId, text, bytes.length, ended);
                     c.commit();
                     return;
@@ -115,6 +135,27 @@ public class JdbcStepLogStore {
                 } finally {
                     c.setAutoCommit(true);
                 }
+            }
+        }
+    }
+
+    /**
+     * On PostgreSQL, this transaction's commit returns without waiting for its WAL record to reach the disk
+     * ({@code SET LOCAL synchronous_commit TO OFF}; the engine's own transactions are not touched): a step no longer
+     * waits for a disk flush per log write (measured: docs/BENCHMARKS.md). Nothing a finished step wrote can be lost
+     * by it: the step's own transaction commits later, synchronously, and PostgreSQL writes the WAL in order, so its
+     * durable commit makes every earlier log write durable too. A PostgreSQL crash may lose the log lines of the last
+     * fraction of a second (three times {@code wal_writer_delay}, 0.6 s by default) of steps that had not finished.
+     */
+    private void commitWithoutWaitingForTheDisk(Connection c) throws SQLException {
+        Boolean pg = postgres;
+        if (pg == null) {
+            pg = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres");
+            postgres = pg;
+        }
+        if (pg) {
+            try (java.sql.Statement st = c.createStatement()) {
+                st.execute("SET LOCAL synchronous_commit TO OFF");
             }
         }
     }

@@ -12,6 +12,10 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,6 +56,17 @@ public final class SshSession implements AutoCloseable {
      */
     static final String PGID_PREFIX = "echo \"@opsflow-pgid:$$\" >&2; ";
     private static final Pattern PGID_LINE = Pattern.compile("@opsflow-pgid:([0-9]{1,10})");
+    private static final AtomicLong PUMP_THREADS = new AtomicLong();
+    /**
+     * Copies commands' stdout and stderr, two tasks per running command: threads are reused (a thread per stream
+     * started and ended for every command before), idle ones end after a minute.
+     */
+    private static final ExecutorService PUMPS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "ssh-output-" + PUMP_THREADS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
 
     private final SshTarget target;
     private final SSHClient client;
@@ -75,6 +90,20 @@ public final class SshSession implements AutoCloseable {
         this.client = client;
         this.release = release;
         this.reused = reused;
+    }
+
+    /** Output-copying threads started so far (for tests: they are reused from command to command). */
+    static long outputThreadsStarted() {
+        return PUMP_THREADS.get();
+    }
+
+    /** Whether this session's connection has {@code TCP_NODELAY} on (for tests). */
+    boolean tcpNoDelay() {
+        try {
+            return client.getSocket().getTcpNoDelay();
+        } catch (java.net.SocketException e) {
+            return false;
+        }
     }
 
     /** Whether this session runs on a pooled connection that an earlier session already used. */
@@ -132,7 +161,7 @@ public final class SshSession implements AutoCloseable {
                 throw new SshConnectException("The server " + target.display() + " refused to execute a command: "
                         + e.getMessage(), e);
             }
-            Thread out = pump(cmd.getInputStream(), "ssh-out-" + target.host(), stdout,
+            Future<?> out = pump(cmd.getInputStream(), "ssh-out-" + target.host(), stdout,
                     line -> log.line("out", prefix + line));
             AtomicLong pgid = new AtomicLong(-1);
             // stopping the step kills the remote process group at once (from the thread that stops it, or here
@@ -144,7 +173,7 @@ public final class SshSession implements AutoCloseable {
                     killed.complete(kill(cmd, pgid.get()));
                 }
             };
-            Thread err = pump(cmd.getErrorStream(), "ssh-err-" + target.host(), null, line -> {
+            Future<?> err = pump(cmd.getErrorStream(), "ssh-err-" + target.host(), null, line -> {
                 // normally the first stderr line; a noisy ~/.bashrc may print before it
                 if (pgid.get() < 0) {
                     Matcher m = PGID_LINE.matcher(line);
@@ -159,7 +188,7 @@ public final class SshSession implements AutoCloseable {
             });
             boolean ended;
             try (StepCancellation.Registration stop = cancellation.onCancel(killIfStopped)) {
-                ended = awaitThreads(deadline, out, err);
+                ended = awaitPumps(deadline, out, err);
             }
             if (cancellation.cancelled()) {
                 String how = killing.compareAndSet(false, true) ? kill(cmd, pgid.get()) : awaitKill(killed);
@@ -171,7 +200,7 @@ public final class SshSession implements AutoCloseable {
                 String how = kill(cmd, pgid.get());
                 log.line("cmd", prefix + "timed out after " + human(timeout) + "; " + how);
                 closeQuietly(session);
-                awaitThreads(System.nanoTime() + TimeUnit.SECONDS.toNanos(2), out, err);
+                awaitPumps(System.nanoTime() + TimeUnit.SECONDS.toNanos(2), out, err);
                 throw new CommandTimeoutException(timeout, shown, stderr.text());
             }
             // output is complete (EOF on both streams); the exit status arrives with/just before the channel close
@@ -325,10 +354,10 @@ public final class SshSession implements AutoCloseable {
 
     /**
      * Copies a remote stream: every byte into {@code all} (when given), and each {@code \n}-terminated line (without
-     * a trailing {@code \r}) to {@code lines} as soon as it is complete.
+     * a trailing {@code \r}) to {@code lines} as soon as it is complete. On a thread of {@link #PUMPS}.
      */
-    private static Thread pump(InputStream in, String name, ByteArrayOutputStream all, Consumer<String> lines) {
-        Thread t = new Thread(() -> {
+    private static Future<?> pump(InputStream in, String name, ByteArrayOutputStream all, Consumer<String> lines) {
+        return PUMPS.submit(() -> {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             byte[] buf = new byte[8192];
             try (in) {
@@ -354,10 +383,7 @@ public final class SshSession implements AutoCloseable {
             if (line.size() > 0) {
                 lines.accept(decodeLine(line));
             }
-        }, name);
-        t.setDaemon(true);
-        t.start();
-        return t;
+        });
     }
 
     private static String decodeLine(ByteArrayOutputStream line) {
@@ -365,19 +391,18 @@ public final class SshSession implements AutoCloseable {
         return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
     }
 
-    private static boolean awaitThreads(long deadlineNanos, Thread... threads) {
-        for (Thread t : threads) {
-            long left = deadlineNanos - System.nanoTime();
+    /** Waits until every pump has copied its stream to the end; false when the deadline passed first. */
+    private static boolean awaitPumps(long deadlineNanos, Future<?>... pumps) {
+        for (Future<?> p : pumps) {
             try {
-                if (left > 0) {
-                    TimeUnit.NANOSECONDS.timedJoin(t, left);
-                }
+                p.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
-            }
-            if (t.isAlive()) {
+            } catch (java.util.concurrent.TimeoutException e) {
                 return false;
+            } catch (java.util.concurrent.ExecutionException e) {
+                LOG.warn("output of a command could not be copied: {}", e.getCause().toString());
             }
         }
         return true;

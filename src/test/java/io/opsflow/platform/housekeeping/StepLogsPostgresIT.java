@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -84,6 +85,53 @@ class StepLogsPostgresIT {
         StepLogs.Entry e = nodeB.entry("run-1", "Task_Apply:ai-1").orElseThrow();
         assertThat(e.bytes()).isEqualTo(rest.nextOffset());
         assertThat(nodeB.read("run-1", "Task_Apply:ai-1", 0).orElseThrow().text().lines()).hasSize(2002);
+    }
+
+    @Test
+    void logWritesCommitWithoutWaitingForTheDiskAndOnlyTheirOwnTransactionsDo() throws Exception {
+        DriverManagerDataSource real = new DriverManagerDataSource(URL + "?currentSchema=" + schema, "postgres", "");
+        List<String> executed = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        javax.sql.DataSource watched = new org.springframework.jdbc.datasource.DelegatingDataSource(real) {
+            @Override
+            public java.sql.Connection getConnection() throws java.sql.SQLException {
+                java.sql.Connection c = super.getConnection();
+                return (java.sql.Connection) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {java.sql.Connection.class}, (proxy, m, args) -> {
+                            Object r;
+                            try {
+                                r = m.invoke(c, args);
+                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                            if (r instanceof java.sql.Statement st && m.getName().equals("createStatement")) {
+                                return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                                        new Class<?>[] {java.sql.Statement.class}, (p2, m2, a2) -> {
+                                            if (m2.getName().equals("execute")) {
+                                                executed.add((String) a2[0]);
+                                            }
+                                            try {
+                                                return m2.invoke(st, a2);
+                                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                                throw e.getCause();
+                                            }
+                                        });
+                            }
+                            return r;
+                        });
+            }
+        };
+        StepLogs nodeC = new StepLogs(watched, tmp.resolve("node-c/logs").toString(), Duration.ofMillis(200));
+        executed.clear(); // table creation
+        try (StepLog log = nodeC.open("run-3", "Task_Fast:ai-1", "Task_Fast")) {
+            log.line("out", "done");
+        }
+        // complete and visible to another node the moment close() returns
+        StepLogs.Text t = nodeB.read("run-3", "Task_Fast:ai-1", 0).orElseThrow();
+        assertThat(t.ended()).isTrue();
+        assertThat(t.text()).endsWith("[out] done\n");
+        // LOCAL: only the log's own transaction; the engine's transactions on the same pool commit synchronously
+        assertThat(executed).isNotEmpty().allMatch(sql -> sql.equals("SET LOCAL synchronous_commit TO OFF"));
+        nodeC.destroy();
     }
 
     @Test

@@ -73,6 +73,57 @@ class StepLogsTest {
     }
 
     @Test
+    void aLogIsListedWhileItsStepRunsAndCompleteTheMomentItIsClosed() {
+        StepLog log = logs.open("pi-1", "Task_Run:ai-1", "Task_Run");
+        // the first line is written by the flush thread, not by the step: listed soon after the start
+        await(() -> logs.entry("pi-1", "Task_Run:ai-1").isPresent());
+        assertThat(logs.entry("pi-1", "Task_Run:ai-1").orElseThrow().ended()).isFalse();
+        for (int i = 1; i <= 3; i++) {
+            log.line("out", "line " + i);
+        }
+        log.close();
+        // no waiting: everything is in the database once close() returns (before the step's transaction commits)
+        StepLogs.Text t = logs.read("pi-1", "Task_Run:ai-1", 0).orElseThrow();
+        assertThat(t.ended()).isTrue();
+        List<String> lines = t.text().lines().toList();
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(0)).endsWith("[step] ---- Task_Run started");
+        assertThat(lines.get(3)).endsWith("[out] line 3");
+    }
+
+    @Test
+    void stepsThatEndBeforeTheirFirstWriteAreWrittenWholeOnceByTheirClose() {
+        for (int i = 0; i < 30; i++) {
+            write(logs, "pi-2", "Task_Fast:ai-" + i, "only line " + i);
+        }
+        // the flush thread works in order: once a later log is listed, the writes queued by the 30 are done
+        StepLog later = logs.open("pi-2", "Task_Later:ai-1", "Task_Later");
+        await(() -> logs.entry("pi-2", "Task_Later:ai-1").isPresent());
+        later.close();
+        for (int i = 0; i < 30; i++) {
+            String text = text(logs, "pi-2", "Task_Fast:ai-" + i);
+            assertThat(text.lines().toList()).as("log " + i).hasSize(2);
+            assertThat(text).contains("[step] ---- Task_Deploy started").endsWith("[out] only line " + i + "\n");
+            StepLogs.Entry e = logs.entry("pi-2", "Task_Fast:ai-" + i).orElseThrow();
+            assertThat(e.ended()).isTrue();
+            assertThat(e.bytes()).isEqualTo(text.getBytes(StandardCharsets.UTF_8).length);
+        }
+    }
+
+    @Test
+    void aNodeThatDiesLosesAtMostTheLinesOfTheLastFlushInterval() {
+        StepLog log = logs.open("pi-3", "Task_Long:ai-1", "Task_Long");
+        log.line("out", "written before the crash");
+        // never closed (the node dies): what the periodic flush wrote (every 100 ms here, 1 s by default) is there
+        // for every node to read; the log stays open-ended
+        StepLogs otherNode = new StepLogs(ds, var.resolve("other").toString(), Duration.ofMillis(100));
+        await(() -> otherNode.read("pi-3", "Task_Long:ai-1", 0).map(t -> t.text().contains("written before the"
+                + " crash")).orElse(false));
+        assertThat(otherNode.entry("pi-3", "Task_Long:ai-1").orElseThrow().ended()).isFalse();
+        otherNode.destroy();
+    }
+
+    @Test
     void secretsAreMaskedAsBeforeAndNulCharactersDoNotBreakTheDatabase() {
         try (StepLog log = logs.open("pi-1", "Task_Db:ai-1", "Task_Db")) {
             log.line("cmd", "before the secret is known: s3cr3t-value");

@@ -70,6 +70,28 @@ class SshStepIT {
     }
 
     @Test
+    void commandsInARowReuseTheOutputThreadsAndTheConnectionSendsSmallPacketsAtOnce() throws Exception {
+        try (SshSession s = new SshConnections(Duration.ofSeconds(10)).open(target())) {
+            // TCP_NODELAY: without it, a channel open waited ~40 ms for the server's delayed ACK (docs/BENCHMARKS.md)
+            assertThat(s.tcpNoDelay()).isTrue();
+            s.exec(List.of("true"), T, StepLogs.noop()); // the pool's threads exist from here on
+            long before = SshSession.outputThreadsStarted();
+            for (int i = 0; i < 20; i++) {
+                var log = StepLogs.memory();
+                SshResult r = s.exec(List.of("sh", "-c", "echo out" + i + "; echo err" + i + " >&2"), T, log);
+                assertThat(r.stdout()).isEqualTo("out" + i + "\n");
+                assertThat(r.stderrTail()).isEqualTo("err" + i);
+                String out = "out" + i;
+                String err = "err" + i;
+                assertThat(log.lines()).anyMatch(l -> l.endsWith(out)).anyMatch(l -> l.endsWith(err));
+            }
+            // two streams per command copied by reused threads: not 40 new threads (a few more only if another
+            // test's command ran at the same moment)
+            assertThat(SshSession.outputThreadsStarted() - before).isLessThanOrEqualTo(4);
+        }
+    }
+
+    @Test
     void execCheckedThrowsCommandFailedWithStderrTail() throws Exception {
         try (SshSession s = new SshConnections(Duration.ofSeconds(10)).open(target())) {
             assertThatThrownBy(() -> s.execChecked(List.of("ls", "/definitely/not/here"), T, StepLogs.noop()))
