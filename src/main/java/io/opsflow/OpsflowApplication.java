@@ -7,7 +7,11 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 @SpringBootApplication
 @ConfigurationPropertiesScan
 public class OpsflowApplication {
-    public static void main(String[] args) {
+    public static void main(String[] args) throws InterruptedException {
+        if (io.opsflow.sandbox.SandboxFleetApplication.requested(args, System.getenv())) {
+            io.opsflow.sandbox.SandboxFleetApplication.main(args); // the sandbox fleet alone, no engine
+            return;
+        }
         SpringApplication.run(OpsflowApplication.class, args);
     }
 }

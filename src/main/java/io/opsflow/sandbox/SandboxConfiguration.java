@@ -19,7 +19,8 @@ import io.opsflow.step.exec.CommandRunner;
 import io.opsflow.step.ssh.WorkerScripts;
 
 /**
- * Creates the sandbox fleet when {@code opsflow.sandbox.enabled=true}, never in the {@code prod} profile. The fleet is
+ * Creates the sandbox fleet when {@code opsflow.sandbox.enabled=true} (and {@code opsflow.sandbox.mode} is not
+ * {@code external}), never in the {@code prod} profile. The fleet is
  * a {@link org.springframework.context.SmartLifecycle}: it starts with the application context and stops with it.
  * <p>
  * Every sandbox-only bean is registered here and nowhere else, so none exists in {@code prod}: its settings
@@ -30,6 +31,9 @@ import io.opsflow.step.ssh.WorkerScripts;
 @Configuration(proxyBeanMethods = false)
 @Profile("!prod")
 @ConditionalOnProperty(prefix = "opsflow.sandbox", name = "enabled", havingValue = "true")
+// mode=external: the fleet runs in a process of its own, this node only reads its configuration (SandboxExternalFleet)
+@org.springframework.boot.autoconfigure.condition.ConditionalOnExpression(
+        "'${opsflow.sandbox.mode:embedded}'.toLowerCase() != 'external'")
 @Import({SandboxFleetProvisioner.class, io.opsflow.sandbox.faults.SandboxFaultsBeans.class})
 public class SandboxConfiguration {
 

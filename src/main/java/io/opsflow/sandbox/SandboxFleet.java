@@ -210,6 +210,7 @@ public class SandboxFleet implements SmartLifecycle {
             running = true;
             adopted = ports.adopted();
             startApplications(ports);
+            writeEngineConfig(); // last: its presence tells engine nodes the fleet is up
             LOG.info("sandbox fleet up in {} ms: {} hosts in {}; known_hosts {}, key {}, inventory {}",
                     (System.nanoTime() - t0) / 1_000_000, hosts.size(), state.environments.keySet(), knownHosts(),
                     privateKey(), inventory());
@@ -235,6 +236,11 @@ public class SandboxFleet implements SmartLifecycle {
             return;
         }
         running = false;
+        try {
+            SandboxEngineConfig.remove(dir); // first: no engine node starts against a fleet going away
+        } catch (IOException e) {
+            LOG.warn("cannot remove {}: {}", dir.resolve(SandboxEngineConfig.FILE), e.toString());
+        }
         stopApplications();
         stopServers();
         try {
@@ -596,6 +602,7 @@ public class SandboxFleet implements SmartLifecycle {
         state.save(stateFile());
         writeInventory();
         register();
+        writeEngineConfig();
     }
 
     private void requireRunning() {
@@ -630,6 +637,21 @@ public class SandboxFleet implements SmartLifecycle {
         }
         SandboxInventory.write(inventory(), groups, props.getUser(), privateKey(), knownHosts(), python(),
                 artifactStore());
+    }
+
+    /** {@link SandboxEngineConfig#FILE}: the fleet's environments for engine nodes in {@code mode=external}. */
+    public Path engineConfig() {
+        return dir.resolve(SandboxEngineConfig.FILE);
+    }
+
+    private void writeEngineConfig() throws IOException {
+        List<SandboxEngineConfig.Env> envs = new ArrayList<>();
+        for (String env : state.environments.keySet()) {
+            SandboxLoadBalancer lb = balancers.get(env);
+            envs.add(new SandboxEngineConfig.Env(env, hosts(env), lb == null ? null : lb.url(),
+                    lb == null ? null : lb.apiUrl()));
+        }
+        SandboxEngineConfig.write(dir, envs, props.getUser(), keyRef(), knownHosts(), inventory(), artifactStore());
     }
 
     /** The python3 Ansible modules run with on the sandbox hosts. */

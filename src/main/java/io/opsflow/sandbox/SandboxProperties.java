@@ -14,6 +14,36 @@ import java.util.Map;
 public class SandboxProperties {
     /** Starts the fleet with the application. */
     private boolean enabled = false;
+    /**
+     * Where the fleet runs: {@code embedded} (default) in the engine's own process; {@code fleet}: this process runs
+     * the fleet alone (no process engine, no web server) and writes {@link SandboxEngineConfig#FILE} for engine
+     * nodes; {@code external}: this engine node creates no fleet and reads the environments of the fleet in
+     * {@code fleet-dir}, as it would read the configuration of real hosts. See {@link SandboxFleetApplication}.
+     */
+    private Mode mode = Mode.EMBEDDED;
+    /** {@code mode=external}: the {@code dir} of the fleet process (bound by {@link SandboxExternalFleet}). */
+    private Path fleetDir;
+
+    /** See {@link SandboxProperties#getMode()}. */
+    public enum Mode {
+        EMBEDDED, FLEET, EXTERNAL
+    }
+
+    public Mode getMode() {
+        return mode;
+    }
+
+    public void setMode(Mode mode) {
+        this.mode = mode;
+    }
+
+    public Path getFleetDir() {
+        return fleetDir;
+    }
+
+    public void setFleetDir(Path fleetDir) {
+        this.fleetDir = fleetDir;
+    }
     /** Where hosts, keys, state and the generated inventory live; default {@code ${opsflow.var-dir:var}/sandbox}. */
     private Path dir;
     /**

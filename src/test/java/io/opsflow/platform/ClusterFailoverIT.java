@@ -96,15 +96,369 @@ class ClusterFailoverIT {
         }
     }
 
+    /**
+     * One long step kind: the runbook and its start variables, the step node A is killed in, when it is "in the
+     * middle" (the step has begun acting on the fleet), and what the run must report and the hosts must show.
+     */
+    record Kind(String name, String runbook, Object[] vars, String step, int stepRuns, List<String> once,
+                String endActivity, String hold) {
+    }
+
+    /** The staging application database the sandbox creates on the local PostgreSQL (application.yaml). */
+    static final String APPDB = "jdbc:postgresql://127.0.0.1:5432/opsflow_staging_app";
+
+    static final List<Kind> KINDS = List.of(
+            new Kind("release batch activation", "release-version", new Object[] {"environment", "staging",
+                    "application", "webapp", "version", "1.1.0", "strategy", "rolling", "batchSize", 1, "reason",
+                    "CHG-12: kill -9 in the activation"}, "Task_ActivateBatch", 2, List.of("Task_GatherEvidence"),
+                    null, "slow-requests"),
+            new Kind("rolling restart", "restart-platform", new Object[] {"environment", "staging", "batchSize", 1,
+                    "reason", "CHG-12: kill -9 in the drain"}, "Task_DrainBatch", 2, List.of("Task_PlanRestart"),
+                    "Event_EndRestarted", "slow-requests"),
+            new Kind("backup dump", "backup", new Object[] {"environment", "staging", "target", "appdb", "reason",
+                    "CHG-12: kill -9 in the dump"}, "Task_Dump", 1, List.of("Task_Plan"), null, "table-lock"));
+
+    /** What makes a step long (test configuration and the sandbox's own features only), and when it is "in the
+     * middle". */
+    interface Hold extends AutoCloseable {
+        boolean inTheMiddle();
+
+        /** Node B has taken the step over: let it finish. */
+        default void release() {
+        }
+
+        @Override
+        void close();
+    }
+
+    /** One slow request in flight on every staging instance: a drain waits for it. */
+    static Hold slowRequests(io.opsflow.environments.Environments environments) {
+        String lbApi = environments.get("staging").loadBalancer().apiUrl();
+        var slow = io.opsflow.testsupport.SlowRequests.inFlight(environments.get("staging").loadBalancer().url(),
+                environments.get("staging").hosts().size(), 60);
+        return new Hold() {
+            public boolean inTheMiddle() {
+                return draining(lbApi);
+            }
+
+            public void close() {
+                slow.forEach(java.util.concurrent.CompletableFuture::join); // answered, not cut off by the drains
+            }
+        };
+    }
+
+    /** A transaction holding an exclusive lock on a table of the staging database: pg_dump waits for it (it waits at
+     * most --lock-wait-timeout, 60 s, in workers/db-backup-postgres.sh). */
+    static Hold tableLock() throws java.sql.SQLException {
+        java.sql.Connection c = java.sql.DriverManager.getConnection(APPDB, "postgres", "");
+        try (var st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS cluster_failover_probe (id INT PRIMARY KEY)");
+        }
+        c.setAutoCommit(false);
+        try (var st = c.createStatement()) {
+            st.execute("LOCK TABLE cluster_failover_probe IN ACCESS EXCLUSIVE MODE");
+        }
+        return new Hold() {
+            public boolean inTheMiddle() {
+                return dumpsWaiting() > 0;
+            }
+
+            public void release() {
+                close();
+            }
+
+            public void close() {
+                try {
+                    if (!c.isClosed()) {
+                        c.rollback();
+                        c.close();
+                    }
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+    }
+
+    /** Sessions of the workers (PGAPPNAME opsflow-workers: pg_dump) on the staging database waiting for a lock. */
+    static int dumpsWaiting() {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(APPDB, "postgres", "");
+             var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = "
+                     + "'opsflow_staging_app' AND application_name = 'opsflow-workers' AND wait_event_type = 'Lock'")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Kill -9 in each long step kind: the sandbox fleet a process of its own, node A a JVM of its own, node B this
+     * test's application, one PostgreSQL; node B's job executor is off until node A is dead. A step is long through
+     * test configuration and sandbox features only ({@link Hold}): a slow request (the sandbox webapp's {@code /work},
+     * 60 s) in flight on every instance holds the drains (drain wait 90 s), a table lock holds the dump. Node A is
+     * killed in the middle of the step; node B resumes it after the lock time and finishes the run. Prints kill ->
+     * step resumed (B's activity instance of the step) and kill -> run ended per kind. About 8 min (a node A boots
+     * per kind, about a minute each on a loaded 2-core machine).
+     */
+    @Test
+    void killNineInEachLongStepKind(@TempDir Path tmp) throws Exception {
+        io.opsflow.testsupport.RealComponent.require("ansible-playbook", "apt-get install ansible-core");
+        List<String> report = new ArrayList<>();
+        try (PrivatePostgres pg = PrivatePostgres.start();
+             io.opsflow.testsupport.FleetProcess fleet = io.opsflow.testsupport.FleetProcess.start(tmp.resolve("fleet"))) {
+            List<String> common = new ArrayList<>(List.of("spring.datasource.url=" + pg.jdbcUrl(),
+                    "spring.datasource.username=postgres", "spring.datasource.password=",
+                    "camunda.bpm.job-execution.wait-time-in-millis=200", "camunda.bpm.job-execution.max-wait=1000",
+                    "camunda.bpm.job-execution.lock-time-in-millis=" + LOCK_MILLIS,
+                    "opsflow.release.drain-wait=PT90S", "opsflow.restart.drain-wait=PT90S",
+                    "opsflow.release.start-health-timeout=PT5S",
+                    // the one location nodes share besides the database (docs/RELIABILITY.md)
+                    "opsflow.backup.offsite.directory=" + tmp.resolve("offsite")));
+            common.addAll(fleet.engineArgs());
+            List<String> bArgs = new ArrayList<>(common);
+            bArgs.add("opsflow.var-dir=" + tmp.resolve("b"));
+            bArgs.add("camunda.bpm.job-execution.enabled=false");
+            try (ConfigurableApplicationContext nodeB = PersistenceIT.boot(new String[] {"postgres"},
+                    bArgs.toArray(String[]::new))) {
+                org.camunda.bpm.engine.ProcessEngine engine = nodeB.getBean(org.camunda.bpm.engine.ProcessEngine.class);
+                org.camunda.bpm.engine.impl.jobexecutor.JobExecutor bExecutor = ((ProcessEngineConfigurationImpl) engine
+                        .getProcessEngineConfiguration()).getJobExecutor();
+                JdbcTemplate jdbc = new JdbcTemplate(nodeB.getBean(javax.sql.DataSource.class));
+                io.opsflow.environments.Environments environments = nodeB.getBean(
+                        io.opsflow.environments.Environments.class);
+                int port = nodeB.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
+                List<String> aArgs = common.stream().map(a -> "--" + a).collect(java.util.stream.Collectors
+                        .toCollection(ArrayList::new));
+                aArgs.add("--spring.profiles.active=postgres");
+                // node A runs in a directory of its own: the repository's scripts by absolute path
+                for (String d : List.of("workers", "ansible", "terraform")) {
+                    aArgs.add("--opsflow." + d + ".dir=" + Path.of(d).toAbsolutePath());
+                }
+                // -DclusterFailover.kinds=Task_Dump,… runs some kinds only (while working on one)
+                String only = System.getProperty("clusterFailover.kinds", "");
+                for (Kind kind : KINDS.stream().filter(k -> only.isBlank() || List.of(only.split(","))
+                        .contains(k.step())).toList()) {
+                    report.add(killInTheMiddle(kind, tmp, aArgs, engine, bExecutor, jdbc, environments, port));
+                }
+            }
+        } finally {
+            report.forEach(System.out::println);
+        }
+    }
+
+    private String killInTheMiddle(Kind kind, Path tmp, List<String> aArgs, org.camunda.bpm.engine.ProcessEngine engine,
+                                   org.camunda.bpm.engine.impl.jobexecutor.JobExecutor bExecutor, JdbcTemplate jdbc,
+                                   io.opsflow.environments.Environments environments, int port) throws Exception {
+        String name = "node-a-" + kind.step();
+        Process nodeA = startNodeA(tmp, aArgs, name);
+        String lbApi = environments.get("staging").loadBalancer().apiUrl();
+        String pi;
+        Instant killedAt;
+        List<String> doneBeforeKill;
+        Hold hold = null;
+        try {
+            awaitLog(tmp.resolve(name + ".log"), "Started OpsflowApplication", nodeA);
+            // in place before the run starts: the steps before the long one take seconds, and a job at the long step
+            // is picked up at once by the thread that ran them
+            hold = "table-lock".equals(kind.hold()) ? tableLock() : slowRequests(environments);
+            pi = io.opsflow.testsupport.SandboxApp.start(io.opsflow.testsupport.RestClient.as(port, "operator"),
+                    kind.runbook(), kind.vars());
+            String run = pi;
+            Hold h = hold;
+            DatabaseOutageIT.waitFor(Duration.ofSeconds(120), () -> !lockOwner(jdbc, run, kind.step()).isEmpty()
+                    && h.inTheMiddle(), "node A in the middle of " + kind.step() + " (" + kind.name() + ")");
+            assertThat(nodeA.isAlive()).as("node A running").isTrue();
+            doneBeforeKill = engine.getHistoryService().createHistoricActivityInstanceQuery().processInstanceId(pi)
+                    .finished().list().stream().map(HistoricActivityInstance::getId).toList();
+        } catch (Exception | AssertionError e) {
+            System.out.println(name + "'s log (last lines):\n" + tail(tmp.resolve(name + ".log")));
+            if (hold != null) {
+                hold.close();
+            }
+            throw e;
+        } finally {
+            nodeA.destroyForcibly(); // SIGKILL
+            nodeA.waitFor();
+            killedAt = Instant.now();
+        }
+        String run = pi;
+        String bOwner = bExecutor.getLockOwner();
+        bExecutor.start();
+        Instant endedAt;
+        try (Hold h = hold) {
+            DatabaseOutageIT.waitFor(Duration.ofSeconds(LOCK_MILLIS / 1000 + 60), () -> bOwner.equals(
+                    lockOwner(jdbc, run, kind.step())) || engine.getRuntimeService().createProcessInstanceQuery()
+                    .processInstanceId(run).count() == 0, "node B to take " + kind.step() + " over");
+            h.release();
+            io.opsflow.testsupport.SandboxApp.awaitEnd(engine, pi, Duration.ofMinutes(4));
+            endedAt = Instant.now();
+        } finally {
+            bExecutor.shutdown(); // off for the next kind, whose steps node A must take
+        }
+        // the step started again on node B: its first activity instance after the kill (node A's attempt never
+        // committed, so history has none of it)
+        Instant killed = killedAt;
+        Instant resumedAt = engine.getHistoryService().createHistoricActivityInstanceQuery().processInstanceId(pi)
+                .activityId(kind.step()).list().stream().map(a -> a.getStartTime().toInstant())
+                .filter(t -> t.isAfter(killed)).min(Instant::compareTo).orElseThrow();
+
+        HistoryService history = engine.getHistoryService();
+        List<HistoricActivityInstance> all = history.createHistoricActivityInstanceQuery().processInstanceId(pi)
+                .finished().list();
+        assertThat(all).extracting(HistoricActivityInstance::getId).as("what was done before the kill stays done")
+                .containsAll(doneBeforeKill);
+        for (String once : kind.once()) {
+            assertThat(all).filteredOn(a -> a.getActivityId().equals(once)).as(once + " not run again").hasSize(1);
+        }
+        assertThat(all).filteredOn(a -> a.getActivityId().equals(kind.step()))
+                .as(kind.step() + " recorded done once per batch").hasSize(kind.stepRuns());
+        if (kind.endActivity() != null) {
+            assertThat(history.createHistoricProcessInstanceQuery().processInstanceId(pi).singleResult()
+                    .getEndActivityId()).isEqualTo(kind.endActivity());
+        } else {
+            assertThat(io.opsflow.testsupport.SandboxApp.var(engine, pi, "outcome")).isEqualTo("SUCCEEDED");
+        }
+        if ("backup".equals(kind.runbook())) {
+            assertBackedUpAsReported(pi, jdbc, tmp);
+        } else {
+            assertHostsAsReported(kind, pi, engine, environments, lbApi);
+        }
+        String line = String.format("ClusterFailoverIT %s (%s): lock time %d ms; kill -> step resumed on node B %d ms;"
+                + " kill -> run ended %d ms", kind.name(), kind.step(), LOCK_MILLIS,
+                Duration.between(killedAt, resumedAt).toMillis(), Duration.between(killedAt, endedAt).toMillis());
+        System.out.println(line);
+        assertThat(Duration.between(killedAt, resumedAt)).as("resume within lock time + 30 s")
+                .isLessThanOrEqualTo(Duration.ofMillis(LOCK_MILLIS).plusSeconds(30));
+        return line;
+    }
+
+    /** The hosts read where they are: every instance of the active colour answers on its own port, through a pool
+     * whose backends are all back in service; a release's hosts serve what the run recorded in hostsAfter. */
+    private static void assertHostsAsReported(Kind kind, String pi, org.camunda.bpm.engine.ProcessEngine engine,
+                                              io.opsflow.environments.Environments environments, String lbApi) {
+        com.fasterxml.jackson.databind.JsonNode pool = io.opsflow.testsupport.RestClient.anonymous(0)
+                .getAbsolute(lbApi + "/_lb/pools").json().path("pools").path("webapp");
+        String colour = pool.path("active").isTextual() ? pool.path("active").asText() : "blue";
+        Map<String, String> served = new java.util.LinkedHashMap<>();
+        for (io.opsflow.environments.HostConfig h : environments.get("staging").hosts()) {
+            served.put(h.name(), io.opsflow.testsupport.RestClient.versionAt("http://" + h.address() + ":"
+                    + environments.instancePort(h, "webapp", colour)));
+        }
+        assertThat(pool.path("backends")).as(pool.toString()).allSatisfy(b -> {
+            if (b.path("color").asText().equals(colour)) {
+                assertThat(b.path("state").asText()).isEqualTo("active");
+                assertThat(b.path("healthy").asBoolean()).isTrue();
+            }
+        });
+        if (kind.runbook().equals("release-version")) {
+            assertThat(served).isEqualTo(io.opsflow.release.ReleaseJson.versions(
+                    (String) io.opsflow.testsupport.SandboxApp.var(engine, pi, "hostsAfter")));
+            assertThat(served.values()).containsOnly("1.1.0");
+        } else {
+            assertThat(served.values()).as("every instance answers after the restart").doesNotContain("down")
+                    .doesNotContainNull();
+        }
+    }
+
+    /** One catalog entry for the run, its file in the offsite store with the recorded checksum; no pg_dump left
+     * running (node A's included, once the lock is gone) and no finished dump left in a host's staging directory. */
+    private static void assertBackedUpAsReported(String pi, JdbcTemplate jdbc, Path tmp) throws Exception {
+        List<Map<String, Object>> rows = jdbc.queryForList("SELECT SHA256_, VERIFIED_ FROM OPSFLOW_BACKUP WHERE "
+                + "PROC_INST_ID_ = ?", pi);
+        assertThat(rows).as("one backup recorded").hasSize(1);
+        String sha = (String) rows.get(0).get("SHA256_");
+        List<String> offsite;
+        try (var files = Files.walk(tmp.resolve("offsite"))) {
+            offsite = files.filter(Files::isRegularFile).map(ClusterFailoverIT::sha256).toList();
+        }
+        assertThat(offsite).as("the recorded dump in the offsite store").contains(sha);
+        DatabaseOutageIT.waitFor(Duration.ofSeconds(70), () -> {
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(APPDB, "postgres", "");
+                 var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM pg_stat_activity WHERE "
+                         + "datname = 'opsflow_staging_app' AND application_name = 'opsflow-workers'")) {
+                rs.next();
+                return rs.getInt(1) == 0;
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }, "no pg_dump left on the staging database");
+        List<Path> left;
+        try (var files = Files.walk(tmp.resolve("fleet/hosts"))) {
+            left = files.filter(Files::isRegularFile).filter(f -> f.toString().contains("/.opsflow/backups/")).toList();
+        }
+        // KNOWN DEFECT (docs/RELIABILITY.md): node A's pg_dump outlives the SSH connection that the kill cut (its shell
+        // dies, pg_dump does not), finishes once the lock is released and may leave its *.partial-* file behind,
+        // which no later step removes. Printed here; a finished dump left behind fails the test.
+        left.stream().filter(f -> f.getFileName().toString().contains(".partial-"))
+                .forEach(f -> System.out.println("ClusterFailoverIT: node A's killed dump left " + f));
+        assertThat(left).as("finished dumps left on the hosts")
+                .noneMatch(f -> !f.getFileName().toString().contains(".partial-"));
+    }
+
+    private static String sha256(Path f) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(Files.readAllBytes(f)));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Who holds the job of {@code activity} in run {@code pi} ("" when nobody). */
+    private static String lockOwner(JdbcTemplate jdbc, String pi, String activity) {
+        List<String> owners = jdbc.queryForList("SELECT j.LOCK_OWNER_ FROM ACT_RU_JOB j JOIN ACT_RU_JOBDEF d ON "
+                + "d.ID_ = j.JOB_DEF_ID_ WHERE j.PROCESS_INSTANCE_ID_ = ? AND d.ACT_ID_ = ? AND j.LOCK_OWNER_ IS NOT NULL",
+                String.class, pi, activity);
+        return owners.isEmpty() ? "" : owners.get(0);
+    }
+
+    /** A backend of the webapp pool is drained while a request is in flight on it: a drain is waiting. */
+    private static boolean draining(String lbApi) {
+        for (com.fasterxml.jackson.databind.JsonNode b : io.opsflow.testsupport.RestClient.anonymous(0)
+                .getAbsolute(lbApi + "/_lb/pools").json().path("pools").path("webapp").path("backends")) {
+            if (b.path("state").asText().equals("drained") && b.path("inFlight").asInt() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void awaitLog(Path log, String line, Process p) throws InterruptedException {
+        DatabaseOutageIT.waitFor(Duration.ofSeconds(180), () -> {
+            if (!p.isAlive()) {
+                throw new AssertionError("node A exited: " + tail(log));
+            }
+            try {
+                return Files.exists(log) && Files.readString(log).contains(line);
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }, "node A to start");
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log).stream().filter(l -> !l.startsWith("\tat ")).toList();
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
     /** Node A: the same application in a JVM of its own (the test's class path), its job executor on. */
     static Process startNodeA(Path tmp, List<String> common) throws Exception {
+        return startNodeA(tmp, common, "node-a");
+    }
+
+    static Process startNodeA(Path tmp, List<String> common, String name) throws Exception {
         List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-cp", System.getProperty("java.class.path"), "io.opsflow.OpsflowApplication"));
         argv.addAll(common);
         argv.add("--server.port=0");
         argv.add("--opsflow.var-dir=" + tmp.resolve("a"));
         Files.createDirectories(tmp.resolve("a"));
-        File log = tmp.resolve("node-a.log").toFile();
+        File log = tmp.resolve(name + ".log").toFile();
         return new ProcessBuilder(argv).directory(tmp.resolve("a").toFile()).redirectErrorStream(true).redirectOutput(log)
                 .start();
     }
