@@ -6,12 +6,16 @@ output_arg() {
 }
 
 # open_partial: creates the directory of $output and an empty $output.partial-XXXXXX in it (removed on exit unless
-# published); sets partial, where the script writes the file
+# published); sets partial, where the script writes the file. The worker holds an exclusive flock on it for its whole
+# life, inherited by the tools it starts (pg_dump, gzip …): opsflow removes a target's partial files that nobody holds
+# (what a worker killed with its node, or outlived by its pg_dump, left behind) and never one still being written.
 open_partial() {
-  local dir=${output%/*}
+  local dir=${output%/*} fd
   mkdir -p -- "${dir:-/}"
   partial=$(mktemp "$output.partial-XXXXXX")
   cleanup_add "$partial"
+  exec {fd}<>"$partial"
+  flock -x "$fd"
 }
 
 # publish PARTIAL OUTPUT: renames a complete file into place (never a half-written file under OUTPUT)

@@ -36,7 +36,9 @@ class RemoteBackupOperations implements BackupOperations {
     @Override
     public Dump dump(BackupTarget t, String backupId, StepLog log) {
         try (BackupHosts.Session s = hosts.open(t, log)) {
-            // dumps of this target left behind by runs that died (cancelled, crashed) are removed first
+            // dumps of this target left behind by runs that died (cancelled, crashed) are removed first: partial
+            // ones nobody writes any more at once, finished ones after the orphan grace
+            s.sweepUnheld(partials(t));
             s.sweep(t.environment() + "-" + t.name() + "-*");
             String out = s.staging() + "/" + backupId + "." + t.extension();
             List<String> args = new ArrayList<>();
@@ -85,6 +87,18 @@ class RemoteBackupOperations implements BackupOperations {
     public void removeFromHost(BackupTarget t, String hostPath, StepLog log) {
         try (BackupHosts.Session s = hosts.open(t, log)) {
             s.removeStaged(hostPath);
+            // and a partial dump of this target an earlier attempt's dump tool finished writing meanwhile (a node
+            // killed during the dump: its pg_dump outlives the SSH connection)
+            s.sweepUnheld(partials(t));
         }
+    }
+
+    /**
+     * The {@code find -name} pattern of the target's partial dumps in the staging directory: its backup ids
+     * ({@code <env>-<target>-<yyyymmdd>t<hhmmss>z-<random>}, {@link io.opsflow.backup.BackupIds}) spelled out, so
+     * target {@code app} never matches the files of a target {@code app-files}.
+     */
+    static String partials(BackupTarget t) {
+        return t.environment() + "-" + t.name() + "-" + "[0-9]".repeat(8) + "t" + "[0-9]".repeat(6) + "z-*.partial-*";
     }
 }

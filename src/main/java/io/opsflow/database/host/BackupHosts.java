@@ -247,6 +247,22 @@ public class BackupHosts {
                     "-exec", "rm", "-rf", "--", "{}", "+"), SHORT, log);
         }
 
+        /**
+         * Removes the staging files matching {@code namePattern} (a {@code find -name} pattern of one target's
+         * partial files) that no running worker holds: workers hold an exclusive flock on the partial file they
+         * write (workers/lib/output.sh), inherited by the tools writing it, so what is left unlocked was left by a
+         * worker that died (its node killed) or by a dump tool that outlived its worker. No age: the target's lock
+         * keeps any other run of it from creating one at the same time.
+         */
+        public void sweepUnheld(String namePattern) {
+            if (namePattern.contains("/") || !namePattern.contains(".partial-")) {
+                throw new IllegalArgumentException("not a partial-file pattern of the staging directory: "
+                        + namePattern);
+            }
+            ssh.execChecked(List.of("find", staging, "-maxdepth", "1", "-type", "f", "-name", namePattern,
+                    "-exec", "flock", "-n", "-x", "{}", "rm", "-f", "--", "{}", ";"), SHORT, log);
+        }
+
         /** A unique path in the staging directory. */
         public String stagingPath(String prefix, String suffix) {
             byte[] r = new byte[4];

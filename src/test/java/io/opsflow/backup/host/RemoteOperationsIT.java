@@ -354,6 +354,90 @@ class RemoteOperationsIT {
     }
 
     @Test
+    void aPartialDumpLeftByAKilledNodeIsSweptButOneStillBeingWrittenAndAnotherTargetsAreKept() throws Exception {
+        BackupTarget t = targets.get("it", "pgdb");
+        Path staging = tmp.resolve("staging");
+        Files.createDirectories(staging);
+        String id = BackupIds.newId("it", t.name(), Instant.now().minus(Duration.ofMinutes(5)));
+        // node A was killed in its dump: its worker died, its pg_dump wrote on and finished; nobody holds the file
+        Path orphan = Files.writeString(staging.resolve(id + ".pgdump.partial-a1b2c3"), "PGDMP half");
+        // another attempt's dump tool is still writing: it holds the worker's exclusive flock (workers/lib/output.sh)
+        Path writing = Files.writeString(staging.resolve(id + ".pgdump.partial-d4e5f6"), "PGDMP growing");
+        // a target whose name starts with this one's ("pgdb-files") is not this target's business
+        Path otherTarget = Files.writeString(staging.resolve(
+                BackupIds.newId("it", "pgdb-files", Instant.now()) + ".tar.gz.partial-0f0f0f"), "x");
+        Process writer = new ProcessBuilder("flock", "-x", writing.toString(), "sleep", "300").start();
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            while (new ProcessBuilder("flock", "-n", "-x", writing.toString(), "true").start().waitFor() == 0
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            sql(PG_URL + pgDb, "postgres", "CREATE TABLE IF NOT EXISTS c (id INTEGER)");
+            backUp(t);
+            assertThat(orphan).as("unheld: removed by the next backup of the target").doesNotExist();
+            assertThat(writing).as("still held by its writer: kept").exists();
+            assertThat(otherTarget).as("another target's").exists();
+        } finally {
+            List<ProcessHandle> tree = new ArrayList<>(writer.descendants().toList());
+            tree.add(writer.toHandle());
+            tree.forEach(ProcessHandle::destroyForcibly);
+            tree.forEach(h -> h.onExit().join());
+        }
+        // its writer is gone: the end of the next run (removeFromHost, Task_CleanupHost) sweeps it
+        backup.removeFromHost(t, staging.resolve(id + ".pgdump").toString(), log);
+        assertThat(writing).doesNotExist();
+        assertThat(otherTarget).exists();
+        Files.delete(otherTarget);
+        try (BackupHosts.Session s = hosts.open(t, log)) {
+            assertThatThrownBy(() -> s.sweepUnheld("../*.partial-*")).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void aRunningWorkerHoldsItsPartialFileSoNoSweepCanTakeIt() throws Exception {
+        BackupTarget t = targets.get("it", "pgdb");
+        Path staging = tmp.resolve("staging");
+        Files.createDirectories(staging);
+        // a dump that waits for a table lock: the worker's partial file exists and is locked while pg_dump waits
+        sql(PG_URL + pgDb, "postgres", "CREATE TABLE IF NOT EXISTS held (id INTEGER)");
+        try (Connection c = DriverManager.getConnection(PG_URL + pgDb, "postgres", "")) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("LOCK TABLE held IN ACCESS EXCLUSIVE MODE");
+            }
+            java.util.concurrent.CompletableFuture<BackupEntry> running =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> backUp(t));
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            List<Path> partial = List.of();
+            while (partial.isEmpty() && System.nanoTime() < deadline) {
+                try (Stream<Path> files = Files.list(staging)) {
+                    partial = files.filter(f -> f.getFileName().toString().startsWith("it-pgdb-2")
+                            && f.getFileName().toString().contains(".partial-")).toList();
+                }
+                Thread.sleep(50);
+            }
+            assertThat(partial).as("the worker's partial file while pg_dump waits for the lock").hasSize(1);
+            // the worker locks it right after creating it (mktemp, then flock) and keeps it while pg_dump waits
+            int free = 0;
+            while (System.nanoTime() < deadline && (free = new ProcessBuilder("flock", "-n", "-x",
+                    partial.get(0).toString(), "true").start().waitFor()) == 0) {
+                Thread.sleep(50);
+            }
+            assertThat(free).as("held by the worker").isNotZero();
+            Thread.sleep(500);
+            assertThat(new ProcessBuilder("flock", "-n", "-x", partial.get(0).toString(), "true").start().waitFor())
+                    .as("still held while pg_dump waits").isNotZero();
+            try (BackupHosts.Session s = hosts.open(t, log)) {
+                s.sweepUnheld(RemoteBackupOperations.partials(t));
+            }
+            assertThat(partial.get(0)).as("a sweep meanwhile leaves it alone").exists();
+            c.rollback(); // the lock goes, the dump finishes and is published
+            assertThat(running.get(120, java.util.concurrent.TimeUnit.SECONDS).sizeBytes()).isPositive();
+        }
+    }
+
+    @Test
     void aWorkerRemovesItsCredentialsFileEvenWhenTheNodeNeverClosesItsSession() throws Exception {
         BackupTarget t = targets.get("it", "pgdb");
         BackupHosts.Session s = hosts.open(t, log); // never closed: the node "died" after starting the worker
