@@ -10,6 +10,7 @@ import org.springframework.stereotype.Component;
 
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
+import io.opsflow.step.exec.StepOutputs;
 
 /**
  * {@code sshCommand}: runs one command (an argv list, never a shell string) on one host.
@@ -61,19 +62,21 @@ public class SshCommandDelegate implements JavaDelegate {
         SshTarget target = properties.target(host, port, user);
 
         try (StepLog log = stepLogs.forExecution(execution)) {
-            try {
-                SshResult r = step.run(target, command, timeout, log);
-                execution.setVariableLocal("exitCode", r.exitCode());
-                execution.setVariableLocal("stdoutTail", r.stdoutTail(STDOUT_TAIL_CHARS));
-                if (!okCodes.contains(r.exitCode())) {
-                    String msg = "command on " + target.display() + " exited " + r.exitCode() + " (accepted: "
-                            + okCodes + ")" + (r.stderrTail().isBlank() ? "" : "; stderr: "
-                            + abbreviate(r.stderrTail()));
-                    log.line("step", msg);
-                    throw new BpmnError(ERROR_COMMAND_FAILED, msg);
-                }
-            } finally {
-                execution.setVariableLocal(execution.getCurrentActivityId() + "_log", log.tail());
+            SshResult r = step.run(target, command, timeout, log);
+            boolean accepted = okCodes.contains(r.exitCode());
+            String msg = accepted ? null : "command on " + target.display() + " exited " + r.exitCode()
+                    + " (accepted: " + okCodes + ")" + (r.stderrTail().isBlank() ? "" : "; stderr: "
+                    + abbreviate(r.stderrTail()));
+            if (!accepted) {
+                log.line("step", msg);
+            }
+            // a failed command's outputs go where the error path continues (StepOutputs.forError)
+            (accepted ? StepOutputs.of(execution) : StepOutputs.forError(execution))
+                    .set("exitCode", r.exitCode())
+                    .set("stdoutTail", r.stdoutTail(STDOUT_TAIL_CHARS))
+                    .set(execution.getCurrentActivityId() + "_log", log.tail());
+            if (!accepted) {
+                throw new BpmnError(ERROR_COMMAND_FAILED, msg);
             }
         }
     }

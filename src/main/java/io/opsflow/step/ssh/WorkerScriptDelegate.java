@@ -18,6 +18,7 @@ import io.opsflow.environments.Environments;
 import io.opsflow.environments.HostConfig;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
+import io.opsflow.step.exec.StepOutputs;
 
 /**
  * {@code workerScript}: runs one {@code workers/} script on hosts of an environment, at most the environment's
@@ -84,9 +85,11 @@ public class WorkerScriptDelegate implements JavaDelegate {
                     failed.add(host);
                 }
             }
-            execution.setVariableLocal("workerResults", JSON.writeValueAsString(out));
-            execution.setVariableLocal("workerFailedHosts", failed);
-            execution.setVariableLocal(execution.getCurrentActivityId() + "_log", log.tail());
+            // a failure's outputs go where the error path continues (StepOutputs.forError)
+            (failed.isEmpty() ? StepOutputs.of(execution) : StepOutputs.forError(execution))
+                    .set("workerResults", JSON.writeValueAsString(out))
+                    .set("workerFailedHosts", failed)
+                    .set(execution.getCurrentActivityId() + "_log", log.tail());
             if (!failed.isEmpty()) {
                 throw new BpmnError(WORKER_FAILED, "workers/" + script + " failed on " + failed);
             }

@@ -43,7 +43,8 @@ class SshCommandOutputsProcessTest {
 
         @Override
         public SshResult run(SshTarget target, List<String> argv, Duration timeout, StepLog log) {
-            return new SshResult(0, argv.get(1) + "\n", "");
+            return "fail".equals(argv.get(0)) ? new SshResult(3, argv.get(1) + "\n", "no such unit")
+                    : new SshResult(0, argv.get(1) + "\n", "");
         }
     }
 
@@ -77,6 +78,12 @@ class SshCommandOutputsProcessTest {
                 .addModelInstance("single.bpmn", Bpmn.createExecutableProcess("single").camundaHistoryTimeToLive(1)
                         .startEvent().serviceTask("Task_Ssh").camundaDelegateExpression("${sshCommand}")
                         .userTask("Task_Inspect").endEvent().done())
+                .addModelInstance("guarded.bpmn", Bpmn.createExecutableProcess("guarded").camundaHistoryTimeToLive(1)
+                        .startEvent().serviceTask("Task_Check").camundaDelegateExpression("${sshCommand}")
+                        .camundaInputParameter("command", "[\"fail\",\"nginx\"]")
+                        .userTask("Task_Next").endEvent()
+                        .moveToActivity("Task_Check").boundaryEvent("Event_Failed").error("SSH_COMMAND_FAILED")
+                        .userTask("Task_Investigate").endEvent().done())
                 .deploy();
     }
 
@@ -114,5 +121,19 @@ class SshCommandOutputsProcessTest {
         Map<String, Object> vars = engine.getRuntimeService().getVariablesLocal(pi);
         assertThat(vars).containsEntry("exitCode", 0).containsEntry("stdoutTail", "all\n");
         assertThat((String) vars.get("Task_Ssh_log")).isNotNull();
+    }
+
+    @Test
+    void aFailedCommandsOutputsReachTheErrorPathOfATaskWithABoundaryEvent() {
+        // a task with a boundary event is a scope of its own that ends with the error: its outputs go to where the
+        // error path continues, so the handler reads exitCode and stdoutTail without a mapping
+        String pi = engine.getRuntimeService().startProcessInstanceByKey("guarded", Map.of("host", "web-1")).getId();
+
+        org.camunda.bpm.engine.task.Task investigate = engine.getTaskService().createTaskQuery().processInstanceId(pi)
+                .singleResult();
+        assertThat(investigate.getTaskDefinitionKey()).isEqualTo("Task_Investigate");
+        Map<String, Object> errorPath = engine.getRuntimeService().getVariables(investigate.getExecutionId());
+        assertThat(errorPath).containsEntry("exitCode", 3).containsEntry("stdoutTail", "nginx\n")
+                .containsKey("Task_Check_log");
     }
 }
