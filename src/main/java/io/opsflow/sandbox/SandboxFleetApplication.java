@@ -10,7 +10,6 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.event.ContextClosedEvent;
 
@@ -32,7 +31,8 @@ import io.opsflow.step.ssh.WorkerScripts;
  * auto-configuration, delegates, REST, security) is created, so the fleet process starts in seconds and its
  * lifetime is independent of every engine node's.
  */
-@Configuration(proxyBeanMethods = false)
+// not a @Configuration: the engine application's component scan must not pick it up (a prod context would hold a
+// sandbox bean); as the primary source of its own SpringApplication its @Import and @Enable… are processed all the same
 @EnableConfigurationProperties({EnvironmentsProperties.class, SshProperties.class})
 @Import({SandboxConfiguration.class, Environments.class, CommandRunner.class, SshConnections.class,
         WorkerScripts.class})
