@@ -11,14 +11,18 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.step.exec.StepCancellation;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
 
@@ -63,39 +67,52 @@ public class HttpHealthCheck {
         log.line("step", "health check of " + states.size() + " URL(s): expect " + expectedStatus
                 + (bodyPattern == null ? "" : " and body matching /" + bodyPattern + "/") + ", every "
                 + interval.toMillis() + " ms, deadline " + deadline);
-        while (true) {
-            List<State> pending = states.values().stream().filter(s -> !s.healthy).toList();
-            long left = end - System.nanoTime();
-            if (pending.isEmpty() || left <= 0) {
-                break;
-            }
-            Duration requestTimeout = Duration.ofNanos(Math.max(MIN_REQUEST_TIMEOUT.toNanos(),
-                    Math.min(left, MAX_REQUEST_TIMEOUT.toNanos())));
-            List<CompletableFuture<Void>> round = new ArrayList<>();
-            for (State s : pending) {
-                round.add(probe(s, expectedStatus, bodyPattern, requestTimeout, log));
-            }
-            try {
-                CompletableFuture.allOf(round.toArray(CompletableFuture[]::new)).get();
-            } catch (InterruptedException e) {
-                round.forEach(f -> f.cancel(true));
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("health check interrupted", e);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("health check failed unexpectedly", e.getCause());
-            }
-            if (states.values().stream().allMatch(s -> s.healthy)) {
-                break;
-            }
-            long sleep = Math.min(interval.toNanos(), end - System.nanoTime());
-            if (sleep <= 0) {
-                break;
-            }
-            try {
-                Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("health check interrupted", e);
+        // a lost lease stops the step here too: between rounds, in a round's requests and in the wait between them
+        StepCancellation cancellation = StepCancellation.current();
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (StepCancellation.Registration wake = cancellation.onCancel(stopped::countDown)) {
+            while (true) {
+                cancellation.throwIfCancelled("health check");
+                List<State> pending = states.values().stream().filter(s -> !s.healthy).toList();
+                long left = end - System.nanoTime();
+                if (pending.isEmpty() || left <= 0) {
+                    break;
+                }
+                Duration requestTimeout = Duration.ofNanos(Math.max(MIN_REQUEST_TIMEOUT.toNanos(),
+                        Math.min(left, MAX_REQUEST_TIMEOUT.toNanos())));
+                List<CompletableFuture<Void>> round = new ArrayList<>();
+                for (State s : pending) {
+                    round.add(probe(s, expectedStatus, bodyPattern, requestTimeout, log));
+                }
+                CompletableFuture<Void> all = CompletableFuture.allOf(round.toArray(CompletableFuture[]::new));
+                try (StepCancellation.Registration abort = cancellation.onCancel(() -> all.cancel(true))) {
+                    all.get();
+                } catch (CancellationException e) {
+                    round.forEach(f -> f.cancel(true));
+                    cancellation.throwIfCancelled("health check");
+                    throw new IllegalStateException("health check cancelled", e);
+                } catch (InterruptedException e) {
+                    round.forEach(f -> f.cancel(true));
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("health check interrupted", e);
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("health check failed unexpectedly", e.getCause());
+                }
+                if (states.values().stream().allMatch(s -> s.healthy)) {
+                    break;
+                }
+                long sleep = Math.min(interval.toNanos(), end - System.nanoTime());
+                if (sleep <= 0) {
+                    break;
+                }
+                try {
+                    if (stopped.await(sleep, TimeUnit.NANOSECONDS)) {
+                        cancellation.throwIfCancelled("health check");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("health check interrupted", e);
+                }
             }
         }
         List<UrlHealth> results = new ArrayList<>();

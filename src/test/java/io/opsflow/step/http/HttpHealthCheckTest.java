@@ -165,4 +165,34 @@ class HttpHealthCheckTest {
         assertThatThrownBy(() -> check.check(List.of(url("/up")), 200, null, d, Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deadline");
     }
+
+    @Test
+    void aStoppedStepEndsTheCheckAtOnceInsteadOfPollingToTheDeadline() throws Exception {
+        // nothing listens on port 9 of this machine: every round fails, the check waits 30 s between rounds
+        io.opsflow.step.exec.StepCancellation step = new io.opsflow.step.exec.StepCancellation();
+        java.util.concurrent.CompletableFuture<Object> running = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (io.opsflow.step.exec.StepCancellation.Scope bound = io.opsflow.step.exec.StepCancellation.bind(step)) {
+                return check.check(List.of(URI.create("http://127.0.0.1:9/health")), 200, null,
+                        Duration.ofSeconds(30), Duration.ofMinutes(10));
+            } catch (RuntimeException e) {
+                return e;
+            }
+        });
+        Thread.sleep(300); // in its first round or already waiting for the next
+        step.cancel("lease lost");
+        Object outcome = running.get(20, java.util.concurrent.TimeUnit.SECONDS); // not the 10-minute deadline
+        assertThat(outcome).isInstanceOf(io.opsflow.step.exec.StepCancelledException.class);
+        assertThat(((RuntimeException) outcome).getMessage()).contains("lease lost");
+
+        // already stopped: no request at all
+        assertThat(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (io.opsflow.step.exec.StepCancellation.Scope bound = io.opsflow.step.exec.StepCancellation.bind(step)) {
+                check.check(List.of(URI.create("http://127.0.0.1:9/health")), 200, null, Duration.ofSeconds(1),
+                        Duration.ofSeconds(5));
+                return "ran";
+            } catch (io.opsflow.step.exec.StepCancelledException e) {
+                return "stopped";
+            }
+        }).get(20, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("stopped");
+    }
 }
