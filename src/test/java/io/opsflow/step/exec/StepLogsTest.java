@@ -177,7 +177,9 @@ class StepLogsTest {
         StepLogs otherNode = new StepLogs(ds, var.resolve("other").toString(), Duration.ofMillis(100));
         try (StepLog log = logs.open("pi-1", "Task_Slow:ai-1", "Task_Slow")) {
             log.line("out", "first line");
-            await(() -> text(otherNode, "pi-1", "Task_Slow:ai-1").contains("first line"));
+            // another node sees the log once the flush thread wrote its first chunk (not before: no row yet)
+            await(() -> otherNode.read("pi-1", "Task_Slow:ai-1", 0).map(StepLogs.Text::text).orElse("")
+                    .contains("first line"));
             StepLogs.Text so = otherNode.read("pi-1", "Task_Slow:ai-1", 0).orElseThrow();
             assertThat(so.ended()).isFalse();
             log.line("out", "second line");
