@@ -36,7 +36,8 @@ public class Environments {
 
     static Environment toEnvironment(String name, EnvironmentsProperties.EnvironmentSpec s) {
         List<HostConfig> hosts = s.getHosts().stream()
-                .map(h -> new HostConfig(h.getName(), h.getAddress(), h.getSshPort(), h.getPortBase())).toList();
+                .map(h -> new HostConfig(h.getName(), h.getAddress(), h.getSshPort(), h.getPortBase(),
+                        h.getPortSpan())).toList();
         List<Environment.Database> dbs = s.getDatabases().stream()
                 .map(d -> new Environment.Database(d.getName(), d.getKind(), d.getHost(), d.getPort(),
                         d.getDatabase(), d.getUser(), d.getPasswordRef(), d.getRunOn())).toList();
@@ -128,7 +129,7 @@ public class Environments {
             off = base;
         } else if ("green".equals(instance)) {
             off = base + 1;
-        } else if (instance.matches("i[0-9]{1,2}")) {
+        } else if (instance.matches("i[1-9][0-9]{0,2}")) {
             off = 20 + base + Integer.parseInt(instance.substring(1));
         } else {
             throw new IllegalArgumentException("no port offset configured for " + app + "/" + instance

@@ -159,6 +159,9 @@ public class EnvironmentsProperties {
         @Min(1)
         @Max(65000)
         private int portBase = 8000;
+        /** Ports from port-base that belong to this host (hosts sharing one machine); unset: all above the base. */
+        @Min(1)
+        private Integer portSpan;
 
         public String getName() { return name; }
         public void setName(String v) { this.name = v; }
@@ -168,6 +171,8 @@ public class EnvironmentsProperties {
         public void setSshPort(Integer v) { this.sshPort = v; }
         public int getPortBase() { return portBase; }
         public void setPortBase(int v) { this.portBase = v; }
+        public Integer getPortSpan() { return portSpan; }
+        public void setPortSpan(Integer v) { this.portSpan = v; }
     }
 
     public static class LoadBalancerSpec {

@@ -17,7 +17,7 @@ import io.opsflow.environments.HostConfig;
 
 /**
  * Default {@link FleetProvisioner} for real infrastructure: Terraform created the machines, so the fleet is simply the
- * {@code hosts} output, each {@code {name, address[, ssh_port][, port_base]}}; the registry is updated from it (hosts
+ * {@code hosts} output, each {@code {name, address[, ssh_port][, port_base][, port_span]}}; the registry is updated from it (hosts
  * keep their configured SSH port and port base when the output names none). Lowest precedence: a sandbox
  * provisioner takes over the sandbox environments.
  */
@@ -54,7 +54,9 @@ public class RegistryFleetProvisioner implements FleetProvisioner {
                     : existing != null ? existing.sshPort() : null;
             int portBase = h.get("port_base") instanceof Number n ? n.intValue()
                     : existing != null ? existing.portBase() : new EnvironmentsProperties.HostSpec().getPortBase();
-            hosts.add(new HostConfig(name, address, sshPort, portBase));
+            Integer portSpan = h.get("port_span") instanceof Number n ? Integer.valueOf(n.intValue())
+                    : existing != null ? existing.portSpan() : null;
+            hosts.add(new HostConfig(name, address, sshPort, portBase, portSpan));
         }
         Set<String> before = env.hosts().stream().map(HostConfig::name).collect(Collectors.toSet());
         Set<String> after = hosts.stream().map(HostConfig::name).collect(Collectors.toSet());

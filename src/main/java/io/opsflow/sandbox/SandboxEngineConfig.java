@@ -46,6 +46,7 @@ public final class SandboxEngineConfig {
                     y.append("          address: ").append(SandboxInventory.q(h.address())).append('\n');
                     y.append("          ssh-port: ").append(h.sshPort()).append('\n');
                     y.append("          port-base: ").append(h.portBase()).append('\n');
+                    y.append("          port-span: ").append(h.portSpan()).append('\n');
                 }
             }
             if (e.lbUrl() != null) {

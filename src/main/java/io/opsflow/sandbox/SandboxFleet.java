@@ -127,9 +127,10 @@ public class SandboxFleet implements SmartLifecycle {
     // ------------------------------------------------------------------ what is there
 
     /** A host of the fleet as runbooks address it. */
-    public record FleetHost(String environment, String name, String address, int sshPort, int portBase, Path root) {
+    public record FleetHost(String environment, String name, String address, int sshPort, int portBase, int portSpan,
+                            Path root) {
         public HostConfig toHostConfig() {
-            return new HostConfig(name, address, sshPort, portBase);
+            return new HostConfig(name, address, sshPort, portBase, portSpan);
         }
     }
 
@@ -147,7 +148,7 @@ public class SandboxFleet implements SmartLifecycle {
         for (SandboxState.Host h : e.hosts) {
             SandboxHost sh = hosts.get(h.name);
             int port = sh != null && sh.running() ? sh.port() : h.sshPort;
-            out.add(new FleetHost(env, h.name, LOOPBACK, port, h.portBase, hostRoot(h.name)));
+            out.add(new FleetHost(env, h.name, LOOPBACK, port, h.portBase, props.getPortsPerHost(), hostRoot(h.name)));
         }
         return out;
     }
@@ -482,7 +483,8 @@ public class SandboxFleet implements SmartLifecycle {
         List<Planned> out = new ArrayList<>();
         if (bootstrapping) {
             String app = props.getBootstrapApplication();
-            FleetHost fh = new FleetHost(env, h.name, LOOPBACK, h.sshPort, h.portBase, hostRoot(h.name));
+            FleetHost fh = new FleetHost(env, h.name, LOOPBACK, h.sshPort, h.portBase, props.getPortsPerHost(),
+                    hostRoot(h.name));
             out.add(new Planned(app, "blue", apps.instancePort(fh, app, "blue"), byKey.get(app + "/blue")));
             return out;
         }

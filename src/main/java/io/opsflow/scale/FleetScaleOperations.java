@@ -48,8 +48,12 @@ class FleetScaleOperations implements ScaleOperations {
         List<AppInstance> registered = new ArrayList<>();
         List<String> versions = new ArrayList<>();
         String active = null;
+        Map<String, Map<Integer, String>> ports = new TreeMap<>();
         for (List<HostInstance> onHost : f.inventory(false).values()) {
             for (HostInstance i : onHost) {
+                if (i.port() != null) {
+                    ports.computeIfAbsent(i.host(), h -> new TreeMap<>()).put(i.port(), i.app() + "/" + i.instance());
+                }
                 if (!application.equals(i.app()) || !i.running()) {
                     continue;
                 }
@@ -82,7 +86,7 @@ class FleetScaleOperations implements ScaleOperations {
         log.info(application + " in " + environment + ": " + serving.size() + " instance(s) serving "
                 + (version == null ? "versions " + distinct : version) + (colour == null ? "" : ", colour " + colour)
                 + ": " + serving.stream().map(AppInstance::key).toList());
-        return new PoolState(serving, version, colour);
+        return new PoolState(serving, version, colour, ports);
     }
 
     @Override

@@ -7,7 +7,7 @@ import io.opsflow.platform.runbook.InputSpec;
 
 /** Where an instance goes or comes from: host name and instance name, written "host/instance" in variables. */
 public record Placement(String host, String instance) {
-    private static final Pattern SCALE_INSTANCE = Pattern.compile("i([1-9][0-9]?)");
+    private static final Pattern SCALE_INSTANCE = Pattern.compile("i([1-9][0-9]{0,2})");
     /** Host names as the environments configuration allows them. */
     public static final Pattern HOST = Pattern.compile("[a-z0-9][a-z0-9.-]{0,62}");
 

@@ -1,12 +1,14 @@
 package io.opsflow.scale;
 
 import java.util.ArrayList;
+import java.util.Map;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.springframework.stereotype.Component;
 
 import io.opsflow.environments.Environment;
 import io.opsflow.environments.Environments;
+import io.opsflow.environments.HostConfig;
 import io.opsflow.platform.runbook.RunVariables;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.exec.StepLogs;
@@ -37,7 +39,8 @@ class ScaleInspectDelegate extends ScaleStep {
         Object delta = execution.getVariable("delta");
         int target = instances != null ? ((Number) instances).intValue() : previous + ((Number) delta).intValue();
 
-        ScalePlan plan = ScalePlanner.plan(app, env.hosts(), pool.instances(), target, props.getMaxInstancesPerHost());
+        ScalePlan plan = ScalePlanner.plan(app, env.hosts(), pool.instances(), target, props.getMaxInstancesPerHost(),
+                portFits(environments, env, app, pool));
         if (plan.direction() != ScalePlan.Direction.REFUSED && pool.version() == null) {
             plan = ScalePlan.refused(previous, target, plan.capacity(), "the instances of " + app + " in " + envName
                     + " do not serve one version (a release is running or failed half-way): finish or roll back "
@@ -61,5 +64,25 @@ class ScaleInspectDelegate extends ScaleStep {
         if (plan.direction() == ScalePlan.Direction.REFUSED) {
             execution.setVariable("rejectionReason", plan.refusal());
         }
+    }
+
+    /**
+     * A new instance's port must be free on its host: not held by an instance of any application there (a webapp
+     * scale instance's port can be an api instance's), and inside the host's port block (sandbox hosts on one machine:
+     * past it are the next host's ports).
+     */
+    static ScalePlanner.NameFits portFits(Environments environments, Environment env, String app,
+                                          ScaleOperations.PoolState pool) {
+        return (hostName, instance) -> {
+            HostConfig host = env.host(hostName).orElseThrow();
+            int port = environments.instancePort(host, app, instance);
+            if (port >= host.portCeiling()) {
+                return app + "/" + instance + " on " + hostName + " would listen on port " + port
+                        + ", past the host's ports " + host.portBase() + ".." + (host.portCeiling() - 1);
+            }
+            String holder = pool.portsInUse().getOrDefault(hostName, Map.of()).get(port);
+            return holder == null || holder.equals(app + "/" + instance) ? null : app + "/" + instance + " on "
+                    + hostName + " would listen on port " + port + ", which " + holder + " holds";
+        };
     }
 }

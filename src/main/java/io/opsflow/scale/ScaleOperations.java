@@ -42,9 +42,20 @@ public interface ScaleOperations {
     Distribution verifyDistribution(String environment, String application, Set<String> mustAnswer,
                                     Set<String> mustNotAnswer, StepLog log);
 
-    record PoolState(List<AppInstance> instances, String version, String color) {
+    /**
+     * The serving instances of the application, their one version and colour (null when they differ), and every port
+     * an instance of any application holds on each host ({@code host -> port -> "app/instance"}, running or stopped:
+     * a stopped instance keeps its port for its next start).
+     */
+    record PoolState(List<AppInstance> instances, String version, String color,
+                     Map<String, Map<Integer, String>> portsInUse) {
         public PoolState {
             instances = List.copyOf(instances);
+            portsInUse = Map.copyOf(portsInUse);
+        }
+
+        public PoolState(List<AppInstance> instances, String version, String color) {
+            this(instances, version, color, Map.of());
         }
     }
 

@@ -318,6 +318,20 @@ class ScaleServiceProcessTest {
     }
 
     @Test
+    void aNewInstanceNeverTakesAPortAnotherInstanceHoldsOnItsHost() {
+        // webapp i1 on staging-web-1 would listen on 9121; an instance of another application holds it there
+        when(ops.inspect(eq("staging"), eq("webapp"), any())).thenReturn(new ScaleOperations.PoolState(
+                List.of(inst("staging-web-1", "blue"), inst("staging-web-2", "blue")), "1.1.0", "blue",
+                Map.of("staging-web-1", Map.of(9100, "webapp/blue", 9121, "reports/i1"))));
+        ProcessInstance pi = start("instances", 3);
+        runJobs(pi);
+        assertThat(var(pi, "outcome")).isEqualTo("SUCCEEDED");
+        assertThat(var(pi, "addPlacements")).asList().containsExactly("staging-web-1/i2");
+        verify(ops).addInstance(eq("staging"), eq("webapp"), eq(new Placement("staging-web-1", "i2")), eq("1.1.0"),
+                any(), any());
+    }
+
+    @Test
     void mixedVersionsInThePoolAreRefused() {
         when(ops.inspect(eq("staging"), eq("webapp"), any())).thenReturn(new ScaleOperations.PoolState(
                 List.of(inst("staging-web-1", "blue"), inst("staging-web-2", "blue")), null, "blue"));
