@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 import io.opsflow.sandbox.SandboxEngineConfig;
 
@@ -30,8 +29,8 @@ public final class FleetProcess implements AutoCloseable {
     public static FleetProcess start(Path dir, String... extraArgs) throws IOException {
         RealComponent.require("python3", "apt-get install python3", "/usr/bin/python3");
         // below the ephemeral port range, as SandboxApp's
-        int ports = 10000 + 100 * ThreadLocalRandom.current().nextInt(0, 120);
-        int mail = 24000 + 100 * ThreadLocalRandom.current().nextInt(0, 15) + 30;
+        int ports = SandboxApp.freeBlock(10000, 120, 0, 1, 10, 11, 21, 22, 31, 32, 100, 101);
+        int mail = SandboxApp.freeBlock(24000, 15, 30) + 30;
         List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m", "-cp", System.getProperty("java.class.path"), "io.opsflow.OpsflowApplication",
                 "--opsflow.sandbox.mode=fleet", "--opsflow.sandbox.dir=" + dir,

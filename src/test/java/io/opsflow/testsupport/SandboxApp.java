@@ -35,10 +35,14 @@ public final class SandboxApp {
      * and the first-start deployment then fails with "Address already in use". Up to ~20 hosts stay below 24000,
      * clear of RabbitMQ's 25672.
      */
-    private static final int PORT_RANGE_START = 10000 + 100 * ThreadLocalRandom.current().nextInt(0, 120);
+    private static final int PORT_RANGE_START = freeBlock(10000, 120, 0, 1, 10, 11, 21, 22, 31, 32, 100, 101);
 
-    /** pebble (4 ports from here) and the sandbox TLS edges (+10, +11): below the ephemeral range, clear of 25672. */
-    private static final int EDGE_PORTS = 24000 + 100 * ThreadLocalRandom.current().nextInt(0, 15);
+    /**
+     * pebble (4 ports from here), the sandbox TLS edges (+10, +11) and the mail server (+20): below the ephemeral
+     * range, clear of 25672. A block another JVM on this machine listens in (a second test JVM, a developer's
+     * sandbox) is skipped: picking one of 15 blocks at random alone let two JVMs meet one time in fifteen.
+     */
+    private static final int EDGE_PORTS = freeBlock(24000, 15, 0, 1, 2, 3, 10, 11, 20);
 
     static {
         try {
@@ -49,6 +53,31 @@ public final class SandboxApp {
     }
 
     private SandboxApp() {
+    }
+
+    /**
+     * A random block {@code start + 100 k} ({@code k < blocks}) none of whose ports at {@code offsets} has a
+     * listener now; any block when all are held (the start then says which port is taken).
+     */
+    public static int freeBlock(int start, int blocks, int... offsets) {
+        int first = ThreadLocalRandom.current().nextInt(blocks);
+        for (int i = 0; i < blocks; i++) {
+            int base = start + 100 * ((first + i) % blocks);
+            if (java.util.Arrays.stream(offsets).allMatch(o -> bindable(base + o))) {
+                return base;
+            }
+        }
+        return start + 100 * first;
+    }
+
+    private static boolean bindable(int port) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     public static Path varDir() {
