@@ -115,6 +115,11 @@ public final class SshSession implements AutoCloseable {
         return target;
     }
 
+    /** The connection this session runs on (its identity: a pooled connection is the same object each session). */
+    Object connection() {
+        return client;
+    }
+
     public boolean isConnected() {
         return client.isConnected() && client.isAuthenticated();
     }

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -29,6 +31,10 @@ import io.opsflow.step.exec.StepLog;
  * ({@code opsflow.workers.remote-dir}, default {@code .opsflow/workers} relative to the login's home);</li>
  * <li>uploads by SFTP only when they differ (to a temporary name, chmod 755, then {@code mv -f}: a concurrent run
  * never executes a half-written file), and checks the remote checksum again;</li>
+ * <li>remembers, per pooled connection, that the host has this exact script: a later run of it on the same
+ * connection within {@code opsflow.workers.verified-for} (default one minute; {@code PT0S}: check before every run)
+ * skips the {@code sha256sum} round trip. A remembered script that the host no longer has (the run exits 126 or 127
+ * and the host's copy is missing or differs) is uploaded again and run once more: that run never started;</li>
  * <li>executes it with the arguments quoted through {@link ShellQuote};</li>
  * <li>parses the LAST non-empty stdout line as a JSON object: the step's output. Anything else is a
  * {@link WorkerOutputException} (a broken worker, fix the script).</li>
@@ -44,17 +50,36 @@ public class WorkerScripts {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    static final Duration DEFAULT_VERIFIED_FOR = Duration.ofMinutes(1);
+
     private final SshConnections connections;
     private final WorkerAssembly assembly;
     private final String remoteDir;
+    private final Duration verifiedFor;
+    /** (connection, remote path, sha256) → when the host was last seen to have it (System.nanoTime). */
+    private final Map<Verified, Long> verified = new ConcurrentHashMap<>();
+    private volatile long lastPrune = System.nanoTime();
+
+    private record Verified(Object connection, String remote, String sha256) {
+    }
 
     @Autowired
     public WorkerScripts(SshConnections connections, @Value("${opsflow.workers.dir:workers}") String workersDir,
-                         @Value("${opsflow.workers.remote-dir:.opsflow/workers}") String remoteDir) {
-        this(connections, Path.of(workersDir), remoteDir);
+                         @Value("${opsflow.workers.remote-dir:.opsflow/workers}") String remoteDir,
+                         @Value("${opsflow.workers.verified-for:PT1M}") Duration verifiedFor) {
+        this(connections, Path.of(workersDir), remoteDir, verifiedFor);
     }
 
     public WorkerScripts(SshConnections connections, Path workersDir, String remoteDir) {
+        this(connections, workersDir, remoteDir, DEFAULT_VERIFIED_FOR);
+    }
+
+    public WorkerScripts(SshConnections connections, Path workersDir, String remoteDir, Duration verifiedFor) {
+        if (verifiedFor == null || verifiedFor.isNegative()) {
+            throw new IllegalArgumentException("opsflow.workers.verified-for must be zero or positive: "
+                    + verifiedFor);
+        }
+        this.verifiedFor = verifiedFor;
         this.connections = connections;
         this.assembly = new WorkerAssembly(workersDir);
         String d = remoteDir == null || remoteDir.isBlank() ? ".opsflow/workers" : remoteDir.strip();
@@ -105,12 +130,51 @@ public class WorkerScripts {
     private WorkerResult run(SshSession session, byte[] local, String script, List<String> args, Duration timeout,
                              StepLog log) {
         String remote = remotePath(script);
-        ensureUploaded(session, local, script, remote, log);
+        Verified key = new Verified(session.connection(), remote, sha256(local));
+        boolean remembered = remembered(key, script, session, log);
+        if (!remembered) {
+            ensureUploaded(session, local, script, remote, log);
+        }
         List<String> argv = new ArrayList<>();
         argv.add(remote.contains("/") ? remote : "./" + remote);
         argv.addAll(args);
         SshResult r = session.exec(argv, timeout, log);
+        if (remembered && (r.exitCode() == 126 || r.exitCode() == 127)) {
+            // not found / not executable: the host may have lost the script since it was verified (then nothing
+            // ran); a script of its own that exits 127 is left as it is
+            verified.remove(key);
+            if (ensureUploaded(session, local, script, remote, log)) {
+                log.line("step", "worker " + script + " was gone from " + session.target().display()
+                        + " (exit " + r.exitCode() + "); uploaded again, running it now");
+                r = session.exec(argv, timeout, log);
+            }
+        }
         return new WorkerResult(r.exitCode(), lastLineJson(session, script, r), r.stdout());
+    }
+
+    /** Whether this connection saw the host have exactly this script within verified-for (then says so in the log). */
+    private boolean remembered(Verified key, String script, SshSession session, StepLog log) {
+        Long at = verified.get(key);
+        long now = System.nanoTime();
+        if (at == null || verifiedFor.isZero() || now - at > verifiedFor.toNanos()) {
+            return false;
+        }
+        log.line("step", "worker " + script + " is up to date on " + session.target().display() + " (sha256 "
+                + key.sha256() + ", verified on this connection " + (now - at) / 1_000_000 + " ms ago); not checking"
+                + " again");
+        return true;
+    }
+
+    private void remember(SshSession session, String remote, String sha256) {
+        if (verifiedFor.isZero()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - lastPrune > verifiedFor.toNanos()) { // entries of closed connections go within one period
+            lastPrune = now;
+            verified.values().removeIf(t -> now - t > verifiedFor.toNanos());
+        }
+        verified.put(new Verified(session.connection(), remote, sha256), now);
     }
 
     /**
@@ -127,6 +191,7 @@ public class WorkerScripts {
         if (localSha.equals(remoteSha)) {
             log.line("step", "worker " + script + " is up to date on " + host + " (sha256 " + localSha
                     + "); not uploading");
+            remember(session, remote, localSha);
             return false;
         }
         log.line("step", "uploading worker " + script + " to " + host + ":" + remote + " (sha256 " + localSha
@@ -142,6 +207,7 @@ public class WorkerScripts {
                     + " but its sha256 there is " + after + ", expected " + localSha
                     + " (disk full? another process writing it?)");
         }
+        remember(session, remote, localSha);
         return true;
     }
 

@@ -180,4 +180,65 @@ class WorkerScriptsIT {
         assertThat(log.lines()).isEmpty();
         assertThat(remoteDir).doesNotExist();
     }
+
+    @Test
+    void aScriptVerifiedOnThisConnectionRunsAgainWithoutAChecksumRoundTrip() {
+        var first = StepLogs.memory();
+        workers.run(target, "echo-json.sh", List.of("one"), T, first);
+        assertThat(first.lines()).anyMatch(l -> l.contains("sha256sum"));
+
+        var second = StepLogs.memory();
+        WorkerResult r = workers.run(target, "echo-json.sh", List.of("two"), T, second);
+        assertThat(r.json().get("args").get(0).asText()).isEqualTo("two");
+        assertThat(second.lines()).as("the pooled connection saw this script a moment ago")
+                .noneMatch(l -> l.contains("sha256sum"))
+                .anyMatch(l -> l.contains("worker echo-json.sh is up to date on " + target.display())
+                        && l.contains("verified on this connection"));
+    }
+
+    @Test
+    void aNewConnectionOrVerifiedForZeroChecksAgain() {
+        workers.run(target, "echo-json.sh", List.of(), T, StepLogs.noop());
+        SshConnections connections = new SshConnections(Duration.ofSeconds(10));
+        WorkerScripts fresh = new WorkerScripts(connections, localWorkers, remoteDir.toString());
+        try (SshSession dedicated = connections.openDedicated(target)) {
+            var log = StepLogs.memory();
+            fresh.run(dedicated, "echo-json.sh", List.of(), T, log);
+            assertThat(log.lines()).anyMatch(l -> l.contains("sha256sum"));
+        }
+        WorkerScripts always = new WorkerScripts(new SshConnections(Duration.ofSeconds(10)), localWorkers,
+                remoteDir.toString(), Duration.ZERO);
+        always.run(target, "echo-json.sh", List.of(), T, StepLogs.noop());
+        var log = StepLogs.memory();
+        always.run(target, "echo-json.sh", List.of(), T, log);
+        assertThat(log.lines()).anyMatch(l -> l.contains("sha256sum"));
+        assertThatThrownBy(() -> new WorkerScripts(new SshConnections(T), localWorkers, remoteDir.toString(),
+                Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("opsflow.workers.verified-for");
+    }
+
+    @Test
+    void aRememberedScriptTheHostLostIsUploadedAgainAndRun() throws Exception {
+        workers.run(target, "echo-json.sh", List.of(), T, StepLogs.noop());
+        Files.delete(remoteDir.resolve("echo-json.sh"));
+
+        var log = StepLogs.memory();
+        WorkerResult r = workers.run(target, "echo-json.sh", List.of("back"), T, log);
+        assertThat(r.ok()).as(r.stdout()).isTrue();
+        assertThat(r.json().get("args").get(0).asText()).isEqualTo("back");
+        assertThat(log.lines()).anyMatch(l -> l.contains("worker echo-json.sh was gone from " + target.display()));
+        assertThat(remoteDir.resolve("echo-json.sh")).isRegularFile();
+    }
+
+    @Test
+    void aRememberedScriptThatExits127ItselfRunsOnce() throws Exception {
+        Path runs = sshd.directory().resolve("runs-" + System.nanoTime());
+        workers.run(target, "exits-127.sh", List.of(runs.toString()), T, StepLogs.noop());
+        var log = StepLogs.memory();
+        WorkerResult r = workers.run(target, "exits-127.sh", List.of(runs.toString()), T, log);
+        assertThat(r.exitCode()).isEqualTo(127);
+        assertThat(r.error()).isEqualTo("a command of mine is missing");
+        assertThat(Files.readAllLines(runs)).as("two runs, neither repeated").hasSize(2);
+        assertThat(log.lines()).noneMatch(l -> l.contains("was gone"));
+    }
 }
