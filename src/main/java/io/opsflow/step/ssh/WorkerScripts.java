@@ -32,7 +32,8 @@ import io.opsflow.step.exec.StepLog;
  * <li>uploads by SFTP only when they differ (to a temporary name, chmod 755, then {@code mv -f}: a concurrent run
  * never executes a half-written file), and checks the remote checksum again;</li>
  * <li>remembers, per pooled connection, that the host has this exact script: a later run of it on the same
- * connection within {@code opsflow.workers.verified-for} (default one minute; {@code PT0S}: check before every run)
+ * connection within {@code opsflow.workers.verified-for} (default {@code PT0S}: check before every run; opt in, e.g.
+ * {@code PT1M}, where one opsflow version writes the scripts)
  * skips the {@code sha256sum} round trip. A remembered script that the host no longer has (the run exits 126 or 127
  * and the host's copy is missing or differs) is uploaded again and run once more: that run never started;</li>
  * <li>executes it with the arguments quoted through {@link ShellQuote};</li>
@@ -50,7 +51,7 @@ public class WorkerScripts {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    static final Duration DEFAULT_VERIFIED_FOR = Duration.ofMinutes(1);
+    static final Duration DEFAULT_VERIFIED_FOR = Duration.ZERO;
 
     private final SshConnections connections;
     private final WorkerAssembly assembly;
@@ -66,7 +67,7 @@ public class WorkerScripts {
     @Autowired
     public WorkerScripts(SshConnections connections, @Value("${opsflow.workers.dir:workers}") String workersDir,
                          @Value("${opsflow.workers.remote-dir:.opsflow/workers}") String remoteDir,
-                         @Value("${opsflow.workers.verified-for:PT1M}") Duration verifiedFor) {
+                         @Value("${opsflow.workers.verified-for:PT0S}") Duration verifiedFor) {
         this(connections, Path.of(workersDir), remoteDir, verifiedFor);
     }
 

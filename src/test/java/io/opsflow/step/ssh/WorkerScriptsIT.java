@@ -52,7 +52,9 @@ class WorkerScriptsIT {
         }
         // the "host" is this machine: its remote dir is a fresh directory we can inspect directly
         remoteDir = sshd.directory().resolve("home-" + System.nanoTime()).resolve(".opsflow/workers");
-        workers = new WorkerScripts(new SshConnections(Duration.ofSeconds(10)), localWorkers, remoteDir.toString());
+        // remembering on (opt-in, opsflow.workers.verified-for): the default checks before every run
+        workers = new WorkerScripts(new SshConnections(Duration.ofSeconds(10)), localWorkers, remoteDir.toString(),
+                Duration.ofMinutes(1));
         target = new SshTarget(sshd.host(), sshd.port(), sshd.user(), "file:" + sshd.clientPrivateKey(),
                 sshd.knownHostsFile());
     }
@@ -200,14 +202,14 @@ class WorkerScriptsIT {
     void aNewConnectionOrVerifiedForZeroChecksAgain() {
         workers.run(target, "echo-json.sh", List.of(), T, StepLogs.noop());
         SshConnections connections = new SshConnections(Duration.ofSeconds(10));
-        WorkerScripts fresh = new WorkerScripts(connections, localWorkers, remoteDir.toString());
+        WorkerScripts fresh = new WorkerScripts(connections, localWorkers, remoteDir.toString(), Duration.ofMinutes(1));
         try (SshSession dedicated = connections.openDedicated(target)) {
             var log = StepLogs.memory();
             fresh.run(dedicated, "echo-json.sh", List.of(), T, log);
             assertThat(log.lines()).anyMatch(l -> l.contains("sha256sum"));
         }
         WorkerScripts always = new WorkerScripts(new SshConnections(Duration.ofSeconds(10)), localWorkers,
-                remoteDir.toString(), Duration.ZERO);
+                remoteDir.toString()); // the default: PT0S
         always.run(target, "echo-json.sh", List.of(), T, StepLogs.noop());
         var log = StepLogs.memory();
         always.run(target, "echo-json.sh", List.of(), T, log);
