@@ -19,7 +19,9 @@ import org.camunda.bpm.model.bpmn.BpmnModelInstance;
 import org.camunda.bpm.model.bpmn.builder.AbstractFlowNodeBuilder;
 import org.camunda.bpm.model.bpmn.builder.ParallelGatewayBuilder;
 import org.camunda.bpm.model.bpmn.builder.ProcessBuilder;
+import org.camunda.bpm.engine.spring.SpringProcessEngineConfiguration;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -36,7 +38,11 @@ import io.opsflow.testsupport.TestEngines;
 /**
  * A process engine configured like the application's (application.yaml: history full, JSON variables, the job
  * executor's pool, lock time and acquisition size, the opsflow platform plugin with input validation, locks and the
- * job lease), built outside Spring so that a case can switch one thing (database, lease) and nothing else.
+ * job lease), built outside a Spring context so that a case can switch one thing (database, lease) and nothing else.
+ * Like the application (Camunda's Spring Boot starter) the engine runs in Spring transactions on its data source, so
+ * opsflow's own statements (run record, locks) are part of the engine's transaction;
+ * {@code -Dopsflow.bench.spring-tx=false} builds a standalone engine instead (the harness before 2026-12-07: those
+ * statements then commit on connections of their own, one commit each, which the application never does).
  */
 final class BenchEngine implements AutoCloseable {
     static final long LOCK_TIME_MILLIS = 120_000;
@@ -69,9 +75,26 @@ final class BenchEngine implements AutoCloseable {
 
     /** {@code platform=false}: the bare engine, without opsflow's plugin (input validation, locks, guards, lease). */
     static BenchEngine build(HikariDataSource ds, boolean lease, Map<String, Object> beans, boolean platform) {
-        StandaloneProcessEngineConfiguration cfg = new StandaloneProcessEngineConfiguration();
+        return build(ds, lease, beans, platform, Boolean.parseBoolean(System.getProperty("opsflow.bench.spring-tx", "true")));
+    }
+
+    /**
+     * {@code springTransactions}: as in the application (Camunda's Spring Boot starter), the engine runs in Spring
+     * transactions on the data source, so opsflow's own SQL (JdbcTemplate: run record, locks) joins the engine's
+     * transaction; else a standalone engine, whose JdbcTemplate statements commit on their own connections.
+     */
+    static BenchEngine build(HikariDataSource ds, boolean lease, Map<String, Object> beans, boolean platform,
+                             boolean springTransactions) {
+        ProcessEngineConfigurationImpl cfg;
+        if (springTransactions) {
+            SpringProcessEngineConfiguration spring = new SpringProcessEngineConfiguration();
+            spring.setTransactionManager(new DataSourceTransactionManager(ds));
+            cfg = spring;
+        } else {
+            cfg = new StandaloneProcessEngineConfiguration();
+            cfg.setTransactionsExternallyManaged(false);
+        }
         cfg.setDataSource(ds);
-        cfg.setTransactionsExternallyManaged(false);
         cfg.setDatabaseSchemaUpdate(ProcessEngineConfiguration.DB_SCHEMA_UPDATE_TRUE);
         cfg.setHistoryLevel(HistoryLevel.HISTORY_LEVEL_FULL);
         cfg.setEnableExceptionsAfterUnhandledBpmnError(true);
@@ -82,6 +105,15 @@ final class BenchEngine implements AutoCloseable {
         cfg.setBeans(new java.util.HashMap<Object, Object>(beans));
         cfg.setJobExecutorActivate(false);
         cfg.setFailedJobRetryTimeCycle("R3/PT1M");
+        // what-if of the history cleanup strategy (not the application's setting): "none" = no removal time, so no
+        // bulk UPDATE of every history table when a run ends; history cleanup then has to go by end time
+        String removalTime = System.getProperty("opsflow.bench.removal-time");
+        if (removalTime != null) {
+            cfg.setHistoryRemovalTimeStrategy(removalTime);
+            if ("none".equals(removalTime)) {
+                cfg.setHistoryCleanupStrategy(ProcessEngineConfiguration.HISTORY_CLEANUP_STRATEGY_END_TIME_BASED);
+            }
+        }
         DefaultJobExecutor je = new DefaultJobExecutor();
         // application.yaml camunda.bpm.job-execution
         je.setCorePoolSize(4);
@@ -105,8 +137,7 @@ final class BenchEngine implements AutoCloseable {
                     () -> locks[0], () -> jobLease, () -> records[0]));
             cfg.getProcessEnginePlugins().add(new io.opsflow.step.lease.ConflictsRetryAtOnce());
         }
-        ProcessEngineConfigurationImpl impl = cfg;
-        ProcessEngine engine = impl.buildProcessEngine();
+        ProcessEngine engine = cfg.buildProcessEngine();
         // the platform's own tables, created once (the application creates them at startup, single-threaded)
         if (platform) {
             locks[0] = new RunbookLocks(new JdbcTemplate(ds));

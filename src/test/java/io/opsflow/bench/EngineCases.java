@@ -109,7 +109,7 @@ final class EngineCases {
     }
 
     /** Starts no-op runbooks from 8 client threads for {@code seconds}; returns starts per second. */
-    private static double startsPerSecond(BenchEngine e, double seconds) throws Exception {
+    static double startsPerSecond(BenchEngine e, double seconds) throws Exception {
         int threads = 8;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         AtomicLong count = new AtomicLong();

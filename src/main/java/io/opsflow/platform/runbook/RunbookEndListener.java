@@ -6,7 +6,10 @@ import java.util.function.Supplier;
 
 import io.opsflow.platform.locks.RunbookLocks;
 
-/** Releases the run's locks when the process instance ends: completion, error end, or cancellation. */
+/**
+ * Releases the run's locks when the process instance ends: completion, error end, or cancellation (no statement for
+ * a run that started and ended in one command without taking a lock: {@link RunbookLocks#releaseAtEnd}).
+ */
 public class RunbookEndListener implements ExecutionListener {
     private final Supplier<RunbookLocks> locks;
 
@@ -17,7 +20,7 @@ public class RunbookEndListener implements ExecutionListener {
     @Override
     public void notify(DelegateExecution execution) {
         if (execution.getId().equals(execution.getProcessInstanceId())) {
-            locks.get().releaseAll(execution.getProcessInstanceId());
+            locks.get().releaseAtEnd(execution.getProcessInstanceId());
         }
     }
 }
