@@ -2,16 +2,9 @@ package io.opsflow.platform.locks;
 
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.WeakHashMap;
-
-import org.camunda.bpm.engine.impl.context.Context;
-import org.camunda.bpm.engine.impl.interceptor.CommandContext;
 
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -29,15 +22,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class RunbookLocks {
-    /**
-     * Per engine command (a command context is one transaction of the engine): the runs it started, and the owners
-     * that took a lock in it. Weak keys: a command's entry goes with its context.
-     */
-    private static final Map<CommandContext, InCommand> COMMANDS = Collections.synchronizedMap(new WeakHashMap<>());
-
-    private record InCommand(Set<String> started, Set<String> took) {
-    }
-
     private final JdbcTemplate jdbc;
 
     public RunbookLocks(JdbcTemplate jdbc) {
@@ -73,7 +57,6 @@ public class RunbookLocks {
     }
 
     private Optional<Held> take(String name, String owner) {
-        took(owner); // before anything is written: a failure below may still have left a row in this transaction
         String env = LockNames.environment(name);
         if (env != null) {
             serialise(env);
@@ -139,43 +122,6 @@ public class RunbookLocks {
 
     public void release(String name, String owner) {
         jdbc.update("DELETE FROM OPSFLOW_LOCK WHERE NAME_ = ? AND OWNER_ = ?", name, owner);
-    }
-
-    /**
-     * Notes that the run {@code owner} starts in the current engine command (its start listener): until the command
-     * ends, no transaction but this one can have taken a lock for it.
-     */
-    public void runStarted(String owner) {
-        InCommand c = inCommand();
-        if (c != null) {
-            c.started().add(owner);
-        }
-    }
-
-    /**
-     * Releases the run's locks when it ends. A run that started in this very command and took no lock in it holds
-     * none (a lock row is only ever inserted by {@link #take} for its owner, and the run's id is new in this
-     * command): no statement. Otherwise {@link #releaseAll}.
-     */
-    public void releaseAtEnd(String owner) {
-        InCommand c = inCommand();
-        if (c != null && c.started().contains(owner) && !c.took().contains(owner)) {
-            return;
-        }
-        releaseAll(owner);
-    }
-
-    private static InCommand inCommand() {
-        CommandContext ctx = Context.getCommandContext();
-        return ctx == null ? null : COMMANDS.computeIfAbsent(ctx, k -> new InCommand(
-                Collections.synchronizedSet(new HashSet<>()), Collections.synchronizedSet(new HashSet<>())));
-    }
-
-    private static void took(String owner) {
-        InCommand c = inCommand();
-        if (c != null) {
-            c.took().add(owner);
-        }
     }
 
     public int releaseAll(String owner) {

@@ -6,10 +6,7 @@ import java.util.function.Supplier;
 
 import io.opsflow.platform.locks.RunbookLocks;
 
-/**
- * Releases the run's locks when the process instance ends: completion, error end, or cancellation (no statement for
- * a run that started and ended in one command without taking a lock: {@link RunbookLocks#releaseAtEnd}).
- */
+/** Releases the run's locks when the process instance ends: completion, error end, or cancellation. */
 public class RunbookEndListener implements ExecutionListener {
     private final Supplier<RunbookLocks> locks;
 
@@ -20,7 +17,7 @@ public class RunbookEndListener implements ExecutionListener {
     @Override
     public void notify(DelegateExecution execution) {
         if (execution.getId().equals(execution.getProcessInstanceId())) {
-            locks.get().releaseAtEnd(execution.getProcessInstanceId());
+            locks.get().releaseAll(execution.getProcessInstanceId());
         }
     }
 }

@@ -49,7 +49,6 @@ public class RunbookStartListener implements ExecutionListener {
             return;
         }
         ExecutionEntity instance = (ExecutionEntity) execution;
-        locks.get().runStarted(instance.getProcessInstanceId());
         Approvals rules = approvals.get();
         rules.checkStartPlacement(instance);
         Approvals.Principal principal = rules.principal(instance);

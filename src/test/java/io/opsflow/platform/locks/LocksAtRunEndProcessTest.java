@@ -21,10 +21,7 @@ import io.opsflow.platform.runbook.InputSpec;
 import io.opsflow.platform.runbook.RunbookDefinition;
 import io.opsflow.testsupport.TestEngines;
 
-/**
- * Locks are released when a run ends; a run that starts and ends in one command without taking a lock runs no
- * release statement at all (nothing can be held by it).
- */
+/** A run's locks are released when it ends: in the command that started it, or in a later one. */
 class LocksAtRunEndProcessTest {
     private ProcessEngine engine;
     private JdbcTemplate jdbc;
@@ -96,48 +93,5 @@ class LocksAtRunEndProcessTest {
                 .singleResult().getId());
         assertThat(locks()).isZero();
         engine.getRuntimeService().startProcessInstanceByKey("locked-waits");
-    }
-
-    @Test
-    void aRunStartedWithoutALockReleasesNothingWhenItEndsInItsStartCommand() {
-        engine.getRuntimeService().startProcessInstanceByKey("free-at-once");
-        RunbookLocks locks = runbookLocks();
-        // a row no take() of this command wrote stays: releaseAtEnd ran no statement
-        commands.execute(c -> {
-            locks.runStarted("run-1");
-            jdbc.update("INSERT INTO OPSFLOW_LOCK (NAME_, OWNER_, ACQUIRED_) VALUES ('x:staging/y', 'run-1', "
-                    + "CURRENT_TIMESTAMP)");
-            locks.releaseAtEnd("run-1");
-            return null;
-        });
-        assertThat(locks()).isEqualTo(1);
-    }
-
-    @Test
-    void everyOtherEndReleasesTheRunsLocks() {
-        RunbookLocks locks = runbookLocks();
-        // took a lock in the command that started it
-        commands.execute(c -> {
-            locks.runStarted("run-2");
-            locks.acquire("release:staging/z", "run-2");
-            locks.releaseAtEnd("run-2");
-            return null;
-        });
-        assertThat(locks()).isZero();
-        // started in an earlier command
-        commands.execute(c -> {
-            locks.runStarted("run-3");
-            locks.acquire("release:staging/z", "run-3");
-            return null;
-        });
-        commands.execute(c -> {
-            locks.releaseAtEnd("run-3");
-            return null;
-        });
-        assertThat(locks()).isZero();
-        // outside an engine command
-        locks.acquire("release:staging/z", "run-4");
-        locks.releaseAtEnd("run-4");
-        assertThat(locks()).isZero();
     }
 }
