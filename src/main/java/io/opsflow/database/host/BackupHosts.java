@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Function;
 
 import org.springframework.stereotype.Component;
 
@@ -21,6 +22,7 @@ import io.opsflow.database.BackupTargets;
 import io.opsflow.environments.Environment;
 import io.opsflow.environments.Environments;
 import io.opsflow.environments.HostConfig;
+import io.opsflow.step.exec.CommandException;
 import io.opsflow.step.exec.SecretRef;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.ssh.HostTargets;
@@ -86,6 +88,21 @@ public class BackupHosts {
     public Session open(BackupTarget t, StepLog log) {
         HostConfig host = targets.hostOf(t);
         return open(targets.environments().get(t.environment()), host, log);
+    }
+
+    /**
+     * Runs {@code body} in a session on the host of the target's workers. Failing to reach the host, an SSH failure
+     * or a command timeout there throws an exception whose message starts with the host's name and {@code what}
+     * failed (the SSH layer knows only {@code user@address:port}), so an incident names the host and the step; other
+     * exceptions (the modelled ones, a worker's own error that names the host already) pass unchanged.
+     */
+    public <T> T onHost(BackupTarget t, String what, StepLog log, Function<Session, T> body) {
+        HostConfig host = targets.hostOf(t);
+        try (Session s = open(targets.environments().get(t.environment()), host, log)) {
+            return body.apply(s);
+        } catch (SshException | CommandException e) {
+            throw new IllegalStateException(host.name() + ": " + what + " failed: " + e.getMessage(), e);
+        }
     }
 
     /** A session on any host of an environment. */
