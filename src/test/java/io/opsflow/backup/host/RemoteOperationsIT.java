@@ -49,6 +49,7 @@ import io.opsflow.environments.Environment;
 import io.opsflow.environments.Environments;
 import io.opsflow.environments.EnvironmentsProperties;
 import io.opsflow.sandbox.artifacts.ArtifactStore;
+import io.opsflow.step.exec.StepCancellation;
 import io.opsflow.step.exec.StepLogs;
 import io.opsflow.step.ssh.HostTargets;
 import io.opsflow.step.ssh.SshConnections;
@@ -350,6 +351,30 @@ class RemoteOperationsIT {
         }
         // its worker is gone (killed): the next step run sweeps it too
         hosts.open(targets.get("it", "pgdb"), log).close();
+        assertThat(credentialsFiles()).isEmpty();
+    }
+
+    /**
+     * A session that cannot remove its credentials file when it closes (here: the step was stopped, as when the lease
+     * is lost; in FaultMatrixIT the host refused SSH mid-restore) leaves it for the next session of the node on that
+     * host — the retry of the step, within the sweep's grace minute — which removes it.
+     */
+    @Test
+    void aCredentialsFileASessionCouldNotRemoveIsRemovedByTheNextSessionOnThatHostAtOnce() throws Exception {
+        BackupTarget t = targets.get("it", "pgdb");
+        StepCancellation stop = new StepCancellation();
+        Path written;
+        try (StepCancellation.Scope bound = StepCancellation.bind(stop)) {
+            BackupHosts.Session s = hosts.open(t, log);
+            written = Path.of(s.credentialsFile(t.database()));
+            assertThat(written).exists();
+            stop.cancel("FaultMatrixIT: lease lost");
+            s.close(); // its rm is refused: the step was stopped
+        }
+        assertThat(written).as("left by the stopped session").exists();
+        try (BackupHosts.Session retry = hosts.open(t, log)) {
+            assertThat(written).as("removed by the next session, inside the sweep's grace minute").doesNotExist();
+        }
         assertThat(credentialsFiles()).isEmpty();
     }
 
