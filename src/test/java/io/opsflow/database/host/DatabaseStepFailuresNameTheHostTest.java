@@ -127,7 +127,8 @@ class DatabaseStepFailuresNameTheHostTest {
                 .thenThrow(new CommandTimeoutException(Duration.ofSeconds(15), List.of("ssh", "ops@127.0.0.1:2222",
                         "db-restore-postgres.sh"), ""));
         assertThatThrownBy(() -> restore.restore(db(), backup(), "/staged/x.dump", false, log))
-                .hasMessageStartingWith("db-host: restore of it-appdb-1 into appdb failed: Command timed out after 15s");
+                .hasMessageStartingWith("db-host: restore of it-appdb-1 into appdb failed: Command timed out after "
+                        + "15s");
     }
 
     @Test

@@ -443,6 +443,7 @@ class FaultMatrixIT {
         final String originalAppDb;
         List<String> backedUp;
         String backupId;
+        Path password;
 
         private Databases(FaultMatrixIT it, String suffix) {
             this.it = it;
@@ -473,18 +474,24 @@ class FaultMatrixIT {
             }
             RealComponent.require("pg_dump", "apt-get install postgresql-client");
             Databases d = new Databases(it, UUID.randomUUID().toString().replace("-", "").substring(0, 8));
-            d.setUp();
+            try {
+                d.setUp();
+            } catch (Exception | AssertionError e) {
+                d.drop();
+                throw e;
+            }
             return d;
         }
 
         private void setUp() throws Exception {
             DatabaseSnapshot.sql(PG + "postgres", "postgres", "CREATE DATABASE " + restoreDb);
             DatabaseSnapshot.sql(PG + "postgres", "postgres", "CREATE DATABASE " + migrateDb);
-            Path password = Files.createTempFile("opsflow-faults-", ".password");
+            password = Files.createTempFile("opsflow-faults-", ".password");
             Files.writeString(password, "unused:with-trust");
             String ref = "file:" + password.toAbsolutePath();
             List<Environment.Database> dbs = new ArrayList<>(original.databases());
-            dbs.add(new Environment.Database("faultdb", "postgres", "127.0.0.1", 5432, restoreDb, "postgres", ref, null));
+            dbs.add(new Environment.Database("faultdb", "postgres", "127.0.0.1", 5432, restoreDb, "postgres", ref,
+                    null));
             dbs.add(new Environment.Database("faultmig", "postgres", "127.0.0.1", 5432, migrateDb, "postgres", ref,
                     null));
             it.environments.update("production", now -> withDatabases(now, dbs));
@@ -510,10 +517,21 @@ class FaultMatrixIT {
             it.environments.update("production", now -> withDatabases(now, original.databases()));
             it.backupProps.getEnvironments().get("production").getWriters().keySet()
                     .removeAll(List.of("faultdb", "faultmig"));
-            it.backupProps.getApplications().get("webapp").setDatabase(originalAppDb);
+            BackupProperties.Application webapp = it.backupProps.getApplications().get("webapp");
+            if (webapp != null) {
+                webapp.setDatabase(originalAppDb);
+            }
+            try {
+                if (password != null) {
+                    Files.deleteIfExists(password);
+                }
+            } catch (IOException e) {
+                System.err.println("FaultMatrixIT: could not remove " + password + ": " + e.getMessage());
+            }
             for (String db : List.of(restoreDb, migrateDb)) {
                 try {
-                    DatabaseSnapshot.sql(PG + "postgres", "postgres", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+                    DatabaseSnapshot.sql(PG + "postgres", "postgres", "DROP DATABASE IF EXISTS " + db
+                            + " WITH (FORCE)");
                 } catch (SQLException e) {
                     System.err.println("FaultMatrixIT: could not drop " + db + ": " + e.getMessage());
                 }
