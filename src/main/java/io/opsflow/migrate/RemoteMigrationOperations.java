@@ -48,7 +48,8 @@ public class RemoteMigrationOperations implements MigrationOperations {
         if (!db.isDatabase()) {
             throw new IllegalArgumentException(db.name() + " is not a database");
         }
-        try (BackupHosts.Session s = hosts.open(db, log)) {
+        String what = "db-migrate.sh" + (apply ? "" : " --plan") + " of " + artifact + " on " + db.source();
+        return hosts.onHost(db, what, log, s -> {
             List<String> args = new ArrayList<>(List.of("--kind", db.kind(), "--database", db.database().database(),
                     "--artifact", artifact));
             args.addAll(DatabaseArgs.connection(db.database(), s.credentialsFile(db.database())));
@@ -56,13 +57,15 @@ public class RemoteMigrationOperations implements MigrationOperations {
                 args.add("--plan");
             }
             return s.worker("db-migrate.sh", args, hosts.properties().getStepTimeout());
-        }
+        });
     }
 
-    private static JsonNode ok(WorkerResult r, BackupTarget db, String application, String version) {
+    /** The worker's JSON, or an exception naming the host, the release and the database. */
+    private JsonNode ok(WorkerResult r, BackupTarget db, String application, String version) {
         if (!r.ok()) {
-            throw new IllegalStateException("db-migrate.sh for " + application + " " + version + " on " + db.source()
-                    + " failed: " + (r.error() != null ? r.error() : "exit " + r.exitCode()));
+            throw new IllegalStateException(hosts.targets().hostOf(db).name() + ": db-migrate.sh for " + application
+                    + " " + version + " on " + db.source() + " failed: "
+                    + (r.error() != null ? r.error() : "exit " + r.exitCode()));
         }
         return r.json();
     }

@@ -10,6 +10,10 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 import org.springframework.stereotype.Component;
 
@@ -21,6 +25,7 @@ import io.opsflow.database.BackupTargets;
 import io.opsflow.environments.Environment;
 import io.opsflow.environments.Environments;
 import io.opsflow.environments.HostConfig;
+import io.opsflow.step.exec.CommandException;
 import io.opsflow.step.exec.SecretRef;
 import io.opsflow.step.exec.StepLog;
 import io.opsflow.step.ssh.HostTargets;
@@ -45,7 +50,10 @@ import net.schmizz.sshj.sftp.RemoteFile;
  * remove it when they exit (also when the node that started them died); the session removes what it wrote when it
  * closes; and every session first sweeps the directory: a {@code cred-*} file older than
  * {@value #CREDENTIALS_GRACE_MINUTES} minute that no running worker holds (its exclusive {@code flock} succeeds) is
- * left from a crash (a node killed mid-step, a worker killed with SIGKILL) and is removed.
+ * left from a crash (a node killed mid-step, a worker killed with SIGKILL) and is removed. A file this node wrote but
+ * could not remove (the host went away, or the step was stopped, before the session closed) is removed by the node's
+ * next session on that host without waiting for the grace period: a retry of the step within the minute must not
+ * leave it behind.
  */
 @Component
 public class BackupHosts {
@@ -60,6 +68,8 @@ public class BackupHosts {
     private final WorkerScripts workers;
     private final BackupTargets targets;
     private final BackupProperties props;
+    /** Credentials files a session wrote and could not remove, per environment/host: the next session removes them. */
+    private final Map<String, Set<String>> leftBehind = new ConcurrentHashMap<>();
 
     public BackupHosts(SshConnections connections, HostTargets hostTargets, WorkerScripts workers,
                        BackupTargets targets, BackupProperties props) {
@@ -86,6 +96,21 @@ public class BackupHosts {
     public Session open(BackupTarget t, StepLog log) {
         HostConfig host = targets.hostOf(t);
         return open(targets.environments().get(t.environment()), host, log);
+    }
+
+    /**
+     * Runs {@code body} in a session on the host of the target's workers. Failing to reach the host, an SSH failure
+     * or a command timeout there throws an exception whose message starts with the host's name and {@code what}
+     * failed (the SSH layer knows only {@code user@address:port}), so an incident names the host and the step; other
+     * exceptions (the modelled ones, a worker's own error that names the host already) pass unchanged.
+     */
+    public <T> T onHost(BackupTarget t, String what, StepLog log, Function<Session, T> body) {
+        HostConfig host = targets.hostOf(t);
+        try (Session s = open(targets.environments().get(t.environment()), host, log)) {
+            return body.apply(s);
+        } catch (SshException | CommandException e) {
+            throw new IllegalStateException(host.name() + ": " + what + " failed: " + e.getMessage(), e);
+        }
     }
 
     /** A session on any host of an environment. */
@@ -128,6 +153,26 @@ public class BackupHosts {
             ssh.execChecked(List.of("mkdir", "-p", "-m", "700", "--", staging, credentials), SHORT, log);
             ssh.execChecked(List.of("chmod", "700", "--", credentials), SHORT, log);
             sweepCredentials();
+            removeLeftBehind();
+        }
+
+        private String hostKey() {
+            return env.name() + "/" + host.name();
+        }
+
+        /**
+         * Removes the credentials files an earlier session of this node on this host could not remove, unless a
+         * worker still holds one (it removes its file when it exits).
+         */
+        private void removeLeftBehind() {
+            Set<String> left = leftBehind.getOrDefault(hostKey(), Set.of());
+            for (String path : List.copyOf(left)) {
+                String name = path.substring(path.lastIndexOf('/') + 1);
+                ssh.execChecked(List.of("find", credentials, "-maxdepth", "1", "-type", "f", "-name", name, "-exec",
+                        "flock", "-n", "-x", "{}", "rm", "-f", "--", "{}", ";"), SHORT, log);
+                left.remove(path);
+                log.line("step", "removed " + path + " on " + host.name() + ", left by an earlier session");
+            }
         }
 
         /**
@@ -302,9 +347,13 @@ public class BackupHosts {
             try {
                 for (String p : cleanup) {
                     try {
-                        ssh.exec(List.of("rm", "-f", "--", p), SHORT, log);
+                        if (ssh.exec(List.of("rm", "-f", "--", p), SHORT, log).exitCode() != 0) {
+                            leftBehind.computeIfAbsent(hostKey(), k -> ConcurrentHashMap.newKeySet()).add(p);
+                        }
                     } catch (RuntimeException e) {
-                        log.line("step", "could not remove " + p + " on " + host.name() + ": " + e.getMessage());
+                        leftBehind.computeIfAbsent(hostKey(), k -> ConcurrentHashMap.newKeySet()).add(p);
+                        log.line("step", "could not remove " + p + " on " + host.name() + " (the next session there "
+                                + "will): " + e.getMessage());
                     }
                 }
             } finally {

@@ -51,7 +51,7 @@ public class RemoteRestoreOperations implements RestoreOperations {
             throw new ChecksumMismatchException("offsite copy " + b.location(), b.sha256(), offsite);
         }
         log.line("step", "offsite copy " + b.location() + " matches the catalog (sha256 " + offsite + ")");
-        try (BackupHosts.Session s = hosts.open(t, log)) {
+        return hosts.onHost(t, "staging backup " + b.id(), log, s -> {
             s.sweep("restore-*");
             String path = s.stagingPath("restore-" + b.id() + "-", "." + t.extension());
             String partial = path + ".partial";
@@ -68,7 +68,7 @@ public class RemoteRestoreOperations implements RestoreOperations {
             }
             log.line("step", "staged on " + s.hostName() + ":" + path + " (sha256 verified)");
             return path;
-        }
+        });
     }
 
     @Override
@@ -106,7 +106,8 @@ public class RemoteRestoreOperations implements RestoreOperations {
 
     @Override
     public Restored restore(BackupTarget t, BackupEntry b, String hostPath, boolean scratch, StepLog log) {
-        try (BackupHosts.Session s = hosts.open(t, log)) {
+        String what = "restore of " + b.id() + (scratch ? " into scratch" : " into " + t.name());
+        return hosts.onHost(t, what, log, s -> {
             List<String> args = new ArrayList<>();
             if (t.isDatabase()) {
                 Environment.Database db = t.database();
@@ -132,15 +133,15 @@ public class RemoteRestoreOperations implements RestoreOperations {
             JsonNode j = s.workerOk("dir-restore.sh", args, hosts.properties().getStepTimeout(), "restore of "
                     + b.id() + " into directory " + into);
             return new Restored(into, Map.of("files", j.path("files").asLong()), null);
-        }
+        });
     }
 
     @Override
     public void dropScratch(BackupTarget t, String into, StepLog log) {
-        try (BackupHosts.Session s = hosts.open(t, log)) {
+        hosts.onHost(t, "dropping scratch " + into, log, s -> {
             if (!t.isDatabase()) {
                 s.removeStaged(into);
-                return;
+                return null;
             }
             if (!into.endsWith(DatabaseArgs.SCRATCH_SUFFIX) || !into.matches("[A-Za-z0-9_]{1,63}")) {
                 throw new IllegalArgumentException("refusing to drop " + into + ": not a scratch database");
@@ -167,7 +168,8 @@ public class RemoteRestoreOperations implements RestoreOperations {
                 throw new IllegalStateException("dropping scratch database " + into + " on " + s.hostName()
                         + " failed (exit " + r.exitCode() + "): " + r.stderrTail());
             }
-        }
+            return null;
+        });
     }
 
     @Override
@@ -201,9 +203,10 @@ public class RemoteRestoreOperations implements RestoreOperations {
 
     @Override
     public void removeFromHost(BackupTarget t, String hostPath, StepLog log) {
-        try (BackupHosts.Session s = hosts.open(t, log)) {
+        hosts.onHost(t, "removing " + hostPath, log, s -> {
             s.removeStaged(hostPath);
-        }
+            return null;
+        });
     }
 
     /** A writer as the run records it: {@code host/app/instance}. */

@@ -14,8 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -49,11 +47,13 @@ import io.opsflow.environments.Environment;
 import io.opsflow.environments.Environments;
 import io.opsflow.environments.EnvironmentsProperties;
 import io.opsflow.sandbox.artifacts.ArtifactStore;
+import io.opsflow.step.exec.StepCancellation;
 import io.opsflow.step.exec.StepLogs;
 import io.opsflow.step.ssh.HostTargets;
 import io.opsflow.step.ssh.SshConnections;
 import io.opsflow.step.ssh.SshProperties;
 import io.opsflow.step.ssh.WorkerScripts;
+import io.opsflow.testsupport.DatabaseSnapshot;
 import io.opsflow.testsupport.OpenSshd;
 import io.opsflow.testsupport.RealComponent;
 
@@ -353,6 +353,30 @@ class RemoteOperationsIT {
         assertThat(credentialsFiles()).isEmpty();
     }
 
+    /**
+     * A session that cannot remove its credentials file when it closes (here: the step was stopped, as when the lease
+     * is lost; in FaultMatrixIT the host refused SSH mid-restore) leaves it for the next session of the node on that
+     * host — the retry of the step, within the sweep's grace minute — which removes it.
+     */
+    @Test
+    void aCredentialsFileASessionCouldNotRemoveIsRemovedByTheNextSessionOnThatHostAtOnce() throws Exception {
+        BackupTarget t = targets.get("it", "pgdb");
+        StepCancellation stop = new StepCancellation();
+        Path written;
+        try (StepCancellation.Scope bound = StepCancellation.bind(stop)) {
+            BackupHosts.Session s = hosts.open(t, log);
+            written = Path.of(s.credentialsFile(t.database()));
+            assertThat(written).exists();
+            stop.cancel("FaultMatrixIT: lease lost");
+            s.close(); // its rm is refused: the step was stopped
+        }
+        assertThat(written).as("left by the stopped session").exists();
+        try (BackupHosts.Session retry = hosts.open(t, log)) {
+            assertThat(written).as("removed by the next session, inside the sweep's grace minute").doesNotExist();
+        }
+        assertThat(credentialsFiles()).isEmpty();
+    }
+
     @Test
     void aPartialDumpLeftByAKilledNodeIsSweptButOneStillBeingWrittenAndAnotherTargetsAreKept() throws Exception {
         BackupTarget t = targets.get("it", "pgdb");
@@ -500,34 +524,6 @@ class RemoteOperationsIT {
 
     /** Every table with its columns and every row, in a stable order: equal lists = equal schema and data. */
     static List<String> dumpRows(String url, String user) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection(url, user, "")) {
-            String schemaFilter = url.startsWith("jdbc:postgresql") ? "table_schema = 'public'"
-                    : "table_schema = DATABASE()";
-            Map<String, List<String>> tables = new TreeMap<>();
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT table_name, column_name, "
-                    + "data_type FROM information_schema.columns WHERE " + schemaFilter
-                    + " ORDER BY table_name, column_name")) {
-                while (rs.next()) {
-                    tables.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2) + ":"
-                            + rs.getString(3));
-                }
-            }
-            for (var e : tables.entrySet()) {
-                out.add("table " + e.getKey() + " " + e.getValue());
-                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM " + e.getKey()
-                        + " ORDER BY 1")) {
-                    int n = rs.getMetaData().getColumnCount();
-                    while (rs.next()) {
-                        StringBuilder row = new StringBuilder(e.getKey()).append(':');
-                        for (int i = 1; i <= n; i++) {
-                            row.append(rs.getString(i)).append('|');
-                        }
-                        out.add(row.toString());
-                    }
-                }
-            }
-        }
-        return out;
+        return DatabaseSnapshot.of(url, user);
     }
 }

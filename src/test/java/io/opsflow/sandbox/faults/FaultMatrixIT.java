@@ -2,15 +2,22 @@ package io.opsflow.sandbox.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.runtime.Incident;
@@ -26,6 +33,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.opsflow.database.BackupProperties;
 import io.opsflow.environments.Environment;
 import io.opsflow.environments.Environments;
 import io.opsflow.environments.HostConfig;
@@ -34,6 +42,7 @@ import io.opsflow.restart.RestartProperties;
 import io.opsflow.sandbox.SandboxFleet;
 import io.opsflow.sandbox.faults.SandboxFaults.Kind;
 import io.opsflow.sandbox.faults.SandboxFaults.Spec;
+import io.opsflow.testsupport.DatabaseSnapshot;
 import io.opsflow.testsupport.RealComponent;
 import io.opsflow.testsupport.RestClient;
 import io.opsflow.testsupport.SandboxApp;
@@ -47,9 +56,13 @@ import io.opsflow.testsupport.SandboxApp;
  * job retried, and the run must end well. A hung command must leave no process on the host once it timed out.
  * <p>
  * Two lanes run at once: staging (release-version, scale-service, deploy-application of {@code api}) and production
- * (restart-platform, with its approval). Failed jobs are retried at once (their due date moved to now) instead of
- * after the diagrams' back-off; the step timeouts of the hang cells are shortened on the configuration beans for the
- * cell only. The outcome table is printed and written to {@code target/fault-matrix.md}.
+ * (restart-platform, then restore and migrate-database, all with their approval). The database cells work on two
+ * throwaway PostgreSQL databases registered as production's {@code faultdb} (restored) and {@code faultmig} (the
+ * webapp's migrations), on production's first host, with a password reference so that credentials files are written
+ * to the host; their outcome is read from the databases themselves. A refuse-SSH cell closes every connection to its
+ * host, so the one on the database host runs after both lanes. Failed jobs are retried at once (their due date moved
+ * to now) instead of after the diagrams' back-off; the step timeouts of the hang cells are shortened on the
+ * configuration beans for the cell only. The outcome table is printed and written to {@code target/fault-matrix.md}.
  */
 @SandboxApp.Test
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -73,6 +86,8 @@ class FaultMatrixIT {
     ReleaseProperties releaseProps;
     @Autowired
     RestartProperties restartProps;
+    @Autowired
+    BackupProperties backupProps;
 
     @AfterEach
     void clearFaults() {
@@ -154,10 +169,23 @@ class FaultMatrixIT {
                 this::blueGreenFailSwitch,
                 this::scaleFailNewInstance,
                 this::deployKillStartedInstance)));
-        CompletableFuture<Void> production = CompletableFuture.runAsync(() -> lane(failures, List.of(
-                this::restartHangRestart,
-                this::restartRefuseSsh)));
-        CompletableFuture.allOf(staging, production).join();
+        Databases dbs = Databases.create(this);
+        try {
+            List<Runnable> productionCells = new ArrayList<>(List.of(this::restartHangRestart, this::restartRefuseSsh));
+            if (dbs != null) {
+                productionCells.addAll(List.of(() -> restoreHangRestore(dbs), () -> restoreFailStopWriters(dbs),
+                        () -> migrateFailMigration(dbs), () -> migrateBrokenHangRollbackRestore(dbs)));
+            }
+            CompletableFuture<Void> production = CompletableFuture.runAsync(() -> lane(failures, productionCells));
+            CompletableFuture.allOf(staging, production).join();
+            if (dbs != null) {
+                lane(failures, List.of(() -> restoreRefuseSshAtRestore(dbs)));
+            }
+        } finally {
+            if (dbs != null) {
+                dbs.drop();
+            }
+        }
         String table = "| runbook | fault (host, step) | outcome | checked |\n|---|---|---|---|\n"
                 + String.join("\n", TABLE);
         System.out.println("FaultMatrixIT in " + (System.nanoTime() - t0) / 1_000_000_000 + " s\n" + table);
@@ -393,6 +421,303 @@ class FaultMatrixIT {
         assertHealthy("production");
         row("restart-platform rolling", "refuse-ssh on " + host + " from its service.sh restart on "
                 + "(Task_RestartHost)", end, "incident: " + incident + "; SSH back, job retried → SUCCEEDED");
+    }
+
+    // ---------------------------------------------------------------- database cells (production, approval)
+
+    static final String PG = "jdbc:postgresql://127.0.0.1:5432/";
+
+    /**
+     * The throwaway databases of the database cells, registered in production for the test: {@code faultdb} (a
+     * customers table, backed up once, then damaged and restored by each restore cell) and {@code faultmig} (empty:
+     * the webapp's migrations, {@code opsflow.backup.applications.webapp.database} pointed at it), both written by
+     * production's webapp (the writers a restore stops), both with a password file reference (trust authentication
+     * ignores it; the steps still write it to the host as a credentials file).
+     */
+    static final class Databases {
+        final FaultMatrixIT it;
+        final String restoreDb;
+        final String migrateDb;
+        final String host;
+        final Environment original;
+        final String originalAppDb;
+        List<String> backedUp;
+        String backupId;
+        Path password;
+
+        private Databases(FaultMatrixIT it, String suffix) {
+            this.it = it;
+            this.restoreDb = "opsflow_faults_" + suffix;
+            this.migrateDb = "opsflow_faults_mig_" + suffix;
+            this.original = it.environments.get("production");
+            this.host = original.hosts().get(0).name();
+            BackupProperties.Application webapp = it.backupProps.getApplications().get("webapp");
+            this.originalAppDb = webapp == null ? null : webapp.getDatabase();
+        }
+
+        /** Null (the database cells are left out, loudly) without a PostgreSQL at 127.0.0.1:5432 outside CI. */
+        static Databases create(FaultMatrixIT it) throws Exception {
+            boolean reachable;
+            try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", "")) {
+                reachable = c.isValid(5);
+            } catch (SQLException e) {
+                reachable = false;
+            }
+            if (!reachable) {
+                if (RealComponent.underCi()) {
+                    RealComponent.available(false, "PostgreSQL at 127.0.0.1:5432 (the restore and migrate cells)");
+                }
+                System.err.println("REAL COMPONENT MISSING: PostgreSQL at 127.0.0.1:5432: FaultMatrixIT leaves out "
+                        + "its restore and migrate cells");
+                TABLE.add("| restore, migrate-database | – | skipped | no PostgreSQL at 127.0.0.1:5432 |");
+                return null;
+            }
+            RealComponent.require("pg_dump", "apt-get install postgresql-client");
+            Databases d = new Databases(it, UUID.randomUUID().toString().replace("-", "").substring(0, 8));
+            try {
+                d.setUp();
+            } catch (Exception | AssertionError e) {
+                d.drop();
+                throw e;
+            }
+            return d;
+        }
+
+        private void setUp() throws Exception {
+            DatabaseSnapshot.sql(PG + "postgres", "postgres", "CREATE DATABASE " + restoreDb);
+            DatabaseSnapshot.sql(PG + "postgres", "postgres", "CREATE DATABASE " + migrateDb);
+            password = Files.createTempFile("opsflow-faults-", ".password");
+            Files.writeString(password, "unused:with-trust");
+            String ref = "file:" + password.toAbsolutePath();
+            List<Environment.Database> dbs = new ArrayList<>(original.databases());
+            dbs.add(new Environment.Database("faultdb", "postgres", "127.0.0.1", 5432, restoreDb, "postgres", ref,
+                    null));
+            dbs.add(new Environment.Database("faultmig", "postgres", "127.0.0.1", 5432, migrateDb, "postgres", ref,
+                    null));
+            it.environments.update("production", now -> withDatabases(now, dbs));
+            Map<String, List<String>> writers = it.backupProps.getEnvironments().get("production").getWriters();
+            writers.put("faultdb", List.of("webapp"));
+            writers.put("faultmig", List.of("webapp"));
+            it.backupProps.getApplications().computeIfAbsent("webapp", k -> new BackupProperties.Application())
+                    .setDatabase("faultmig");
+
+            DatabaseSnapshot.sql(url(restoreDb), "postgres", "CREATE TABLE customers (id INTEGER PRIMARY KEY, "
+                    + "name VARCHAR(50), vip BOOLEAN)");
+            DatabaseSnapshot.sql(url(restoreDb), "postgres",
+                    "INSERT INTO customers VALUES (1, 'Ada', true), (2, 'Grace', false), (3, 'Linus', NULL)");
+            backedUp = DatabaseSnapshot.of(url(restoreDb), "postgres");
+            End backup = it.awaitEnd(it.start("operator", "backup", "environment", "production", "target", "faultdb",
+                    "reason", "FaultMatrixIT"));
+            it.expect(backup, "SUCCEEDED");
+            backupId = (String) it.var(backup.pi, "backupId");
+            assertThat(backupId).as("the backup of faultdb").isNotNull();
+        }
+
+        void drop() {
+            it.environments.update("production", now -> withDatabases(now, original.databases()));
+            it.backupProps.getEnvironments().get("production").getWriters().keySet()
+                    .removeAll(List.of("faultdb", "faultmig"));
+            BackupProperties.Application webapp = it.backupProps.getApplications().get("webapp");
+            if (webapp != null) {
+                webapp.setDatabase(originalAppDb);
+            }
+            try {
+                if (password != null) {
+                    Files.deleteIfExists(password);
+                }
+            } catch (IOException e) {
+                System.err.println("FaultMatrixIT: could not remove " + password + ": " + e.getMessage());
+            }
+            for (String db : List.of(restoreDb, migrateDb)) {
+                try {
+                    DatabaseSnapshot.sql(PG + "postgres", "postgres", "DROP DATABASE IF EXISTS " + db
+                            + " WITH (FORCE)");
+                } catch (SQLException e) {
+                    System.err.println("FaultMatrixIT: could not drop " + db + ": " + e.getMessage());
+                }
+            }
+        }
+
+        static Environment withDatabases(Environment e, List<Environment.Database> dbs) {
+            return new Environment(e.name(), e.requiresApproval(), e.approverGroup(), e.parallelism(),
+                    e.approvalReminder(), e.approvalDeadline(), e.ssh(), e.hosts(), e.loadBalancer(),
+                    e.ansibleInventory(), e.terraformRoot(), dbs, e.artifactStore(), e.appRoot());
+        }
+
+        static String url(String db) {
+            return PG + db;
+        }
+
+        List<String> restoreDbNow() {
+            try {
+                return DatabaseSnapshot.of(url(restoreDb), "postgres");
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        List<String> migrateDbNow() {
+            try {
+                return DatabaseSnapshot.of(url(migrateDb), "postgres");
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** Changes faultdb away from the backup (a lost row, a changed row, a new table): what a restore undoes. */
+        List<String> damage() {
+            try {
+                DatabaseSnapshot.sql(url(restoreDb), "postgres", "DELETE FROM customers WHERE id = 2");
+                DatabaseSnapshot.sql(url(restoreDb), "postgres", "UPDATE customers SET name = 'oops' WHERE id = 1");
+                DatabaseSnapshot.sql(url(restoreDb), "postgres", "CREATE TABLE IF NOT EXISTS scratch_notes (id INT)");
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            List<String> damaged = restoreDbNow();
+            assertThat(damaged).isNotEqualTo(backedUp);
+            return damaged;
+        }
+
+        /** A restore of the backup over faultdb, approved. */
+        String startRestore() {
+            return it.startApproved("restore", "environment", "production", "backupId", backupId, "targetKind",
+                    "original", "reason", "FaultMatrixIT");
+        }
+
+        /** The credentials files on the database host (the steps write them under the host's staging directory). */
+        List<Path> credentialFiles() {
+            try (Stream<Path> all = Files.walk(it.fleet.hostRoot(host))) {
+                return all.filter(p -> p.getFileName().toString().startsWith("cred-")).toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        void assertNoCredentialFile() {
+            assertThat(credentialFiles()).as("database credentials files left on " + host).isEmpty();
+        }
+    }
+
+    /** The backup step timeout, short for a hang cell, back to what it was once the hang has begun. */
+    SandboxFaults.Fault hangWithShortTimeout(Databases d, String script, Runnable run) {
+        SandboxFaults.Fault hang = set(Spec.of(d.host, Kind.HANG).at(script));
+        Duration timeout = backupProps.getStepTimeout();
+        backupProps.setStepTimeout(Duration.ofSeconds(30));
+        try {
+            run.run();
+        } finally {
+            backupProps.setStepTimeout(timeout);
+        }
+        return hang;
+    }
+
+    void restoreHangRestore(Databases d) {
+        d.damage();
+        String[] pi = new String[1];
+        List<SandboxFaults.HungProcess> hung = new ArrayList<>();
+        SandboxFaults.Fault hang = hangWithShortTimeout(d, "db-restore-postgres\\.sh", () -> {
+            pi[0] = d.startRestore();
+            SandboxApp.await(() -> !SandboxFaults.hungProcesses(d.host).isEmpty(), RUN, "the hung restore on "
+                    + d.host);
+            hung.addAll(SandboxFaults.hungProcesses(d.host));
+        });
+        End end = awaitEnd(pi[0]);
+        expect(end, "SUCCEEDED");
+        assertThat(hang.fired()).isEqualTo(1);
+        assertThat(SandboxFaults.hungProcesses(d.host)).as("no process of the timed-out restore is left").isEmpty();
+        hung.forEach(p -> assertThat(ProcessHandle.of(p.pid()).map(ProcessHandle::isAlive).orElse(false))
+                .as("pid " + p.pid()).isFalse());
+        assertThat(d.restoreDbNow()).as("faultdb after the restore").isEqualTo(d.backedUp);
+        assertHealthy("production");
+        d.assertNoCredentialFile();
+        row("restore (original, production)", "hang (once) db-restore-postgres.sh on " + d.host + " (Task_Restore), "
+                + "step timeout 30 s", end, "timed out, process group killed (pids " + hung.stream()
+                .map(SandboxFaults.HungProcess::pid).toList() + " gone), retried → SUCCEEDED: faultdb holds exactly "
+                + "the backup's rows, writers healthy, no credentials file on the host");
+    }
+
+    void restoreFailStopWriters(Databases d) {
+        List<String> damaged = d.damage();
+        String host = environments.get("production").hosts().get(1).name();
+        set(Spec.of(host, Kind.FAIL_NTH).at("service\\.sh").withArgs(" stop$").times(0));
+        String pi = d.startRestore();
+        End end = awaitEnd(pi);
+        String incident = expectIncident(end, host, "Task_StopWriters", "service.sh");
+        assertHealthy("production"); // the writers it had stopped were started again: nothing half-stopped
+        assertThat(d.restoreDbNow()).as("faultdb untouched while the run waits in the incident").isEqualTo(damaged);
+        End after = recover(pi, end);
+        expect(after, "SUCCEEDED");
+        assertThat(d.restoreDbNow()).as("faultdb after the retry").isEqualTo(d.backedUp);
+        assertHealthy("production");
+        d.assertNoCredentialFile();
+        row("restore (original, production)", "fail-nth (every) service.sh stop on " + host + " (Task_StopWriters)",
+                end, "incident: " + incident + "; the writers stopped before it were started again, faultdb "
+                        + "untouched; cleared + retried → SUCCEEDED, faultdb exactly the backup, no credentials file");
+    }
+
+    void restoreRefuseSshAtRestore(Databases d) {
+        d.damage();
+        set(Spec.of(d.host, Kind.REFUSE_SSH).at("db-restore-postgres\\.sh"));
+        String pi = d.startRestore();
+        End end = awaitEnd(pi);
+        String incident = expectIncident(end, d.host, "Task_Restore", "restore of " + d.backupId);
+        End after = recover(pi, end);
+        expect(after, "SUCCEEDED");
+        assertThat(d.restoreDbNow()).as("faultdb after the retry").isEqualTo(d.backedUp);
+        assertHealthy("production");
+        d.assertNoCredentialFile();
+        row("restore (original, production)", "refuse-ssh on " + d.host + " from its db-restore-postgres.sh on "
+                + "(Task_Restore)", end, "incident: " + incident + "; SSH back, job retried → SUCCEEDED, faultdb "
+                + "exactly the backup, writers healthy, no credentials file");
+    }
+
+    void migrateFailMigration(Databases d) {
+        List<String> before = d.migrateDbNow();
+        set(Spec.of(d.host, Kind.FAIL_NTH).at("db-migrate\\.sh").withArgs("^(?!.*--plan)").times(0));
+        String pi = startApproved("migrate-database", "environment", "production", "application", "webapp",
+                "version", "1.2.0", "reason", "FaultMatrixIT");
+        End end = awaitEnd(pi);
+        String incident = expectIncident(end, d.host, "Task_Run", "db-migrate.sh");
+        assertThat(d.migrateDbNow()).as("faultmig untouched while the run waits in the incident").isEqualTo(before);
+        End after = recover(pi, end);
+        expect(after, "SUCCEEDED");
+        List<String> migrated = d.migrateDbNow();
+        assertThat(migrated).filteredOn(l -> l.startsWith("history ")).extracting(l -> l.split(" ")[1])
+                .containsExactly("001_create_items.sql", "002_items_add_price.sql", "003_create_orders.sql");
+        assertThat(migrated).anyMatch(l -> l.startsWith("table orders "));
+        d.assertNoCredentialFile();
+        row("migrate-database webapp 1.2.0 (production)", "fail-nth (every) db-migrate.sh on " + d.host
+                + " (Task_Run)", end, "incident: " + incident + "; faultmig untouched; cleared + retried → SUCCEEDED, "
+                + "migrations 001–003 in opsflow_schema_history, no credentials file");
+    }
+
+    void migrateBrokenHangRollbackRestore(Databases d) {
+        try {
+            DatabaseSnapshot.sql(PG + d.migrateDb, "postgres",
+                    "INSERT INTO orders (id, item_id, quantity) VALUES (1, 1, 3), (2, 2, 1)");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        List<String> before = d.migrateDbNow();
+        String[] pi = new String[1];
+        SandboxFaults.Fault hang = hangWithShortTimeout(d, "db-restore-postgres\\.sh", () -> {
+            pi[0] = startApproved("migrate-database", "environment", "production", "application", "webapp",
+                    "version", "2.0.0-broken", "reason", "FaultMatrixIT");
+            SandboxApp.await(() -> !SandboxFaults.hungProcesses(d.host).isEmpty() || ended(pi[0]), RUN,
+                    "the hung rollback restore on " + d.host);
+        });
+        End end = awaitEnd(pi[0]);
+        expect(end, "ROLLED_BACK");
+        assertThat(hang.fired()).as("the rollback's restore hung once").isEqualTo(1);
+        assertThat(SandboxFaults.hungProcesses(d.host)).as("no process of the timed-out restore is left").isEmpty();
+        assertThat(var(pi[0], "rollbackVerified")).isEqualTo(true);
+        assertThat(d.migrateDbNow()).as("faultmig back on its pre-migration schema and rows").isEqualTo(before);
+        assertHealthy("production");
+        d.assertNoCredentialFile();
+        row("migrate-database webapp 2.0.0-broken (production)", "the migration fails (modelled) and the rollback's "
+                + "db-restore-postgres.sh hangs (once) on " + d.host + " (SubProcess_Rollback/Task_RollbackRestore), "
+                + "step timeout 30 s", end, "timed out, process group killed, retried → ROLLED_BACK: faultmig exactly "
+                + "its pre-migration schema, history and rows, writers healthy, no credentials file");
     }
 
     // ---------------------------------------------------------------- runs
