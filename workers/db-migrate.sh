@@ -14,7 +14,8 @@
 #                    [client] user=/password=; passwords are never taken as arguments
 # Applied migrations are recorded in the table opsflow_schema_history (script, sha256, applied_at) of the migrated
 # database, created on the first --apply. PostgreSQL runs each file together with its history row in one
-# transaction, so a failing file leaves nothing of itself; MariaDB commits DDL implicitly, so a file failing
+# transaction, so a failing file leaves nothing of itself, under a transaction-level advisory lock in which the history
+# is read again: a file another runner applied meanwhile (a killed node's psql that outlived it) is skipped; MariaDB commits DDL implicitly, so a file failing
 # half-way leaves its first statements applied (the migrate-database runbook then restores the pre-migration
 # backup). A migration recorded as applied whose file has changed since (checksum drift) is refused before anything
 # runs; a recorded migration the artifact does not have (a newer release ran) is reported in "unknown".
@@ -180,7 +181,13 @@ if [[ $plan == false && ${#pending[@]} -gt 0 ]]; then
     record="INSERT INTO opsflow_schema_history (script, sha256) VALUES ('$name', '${file_sha[$name]}');"
     ok=true
     if [[ $kind == postgres ]]; then
-      { cat -- "$work/x/migrations/$name"; printf '\n%s\n' "$record"; } |
+      # one runner at a time per database, and the history read again under that lock: another runner (a node
+      # killed in this step whose psql outlived it, or the node that took the step over) may have applied this
+      # file since the history was read; then it is skipped, not applied twice or failed on
+      { printf '%s\n' "SELECT pg_advisory_xact_lock(hashtext('opsflow_schema_history'));" \
+          "SELECT count(*) AS opsflow_done FROM opsflow_schema_history WHERE script = '$name' \\gset" \
+          "\\if :opsflow_done" "\\echo opsflow-already-applied" "\\else"
+        cat -- "$work/x/migrations/$name"; printf '\n%s\n%s\n' "$record" "\\endif"; } |
         pg_psql "$database" --single-transaction >"$work/apply.out" 2>"$work/sql.err" || ok=false
     else
       { cat -- "$work/x/migrations/$name"; printf '\n%s\n' "$record"; } |
@@ -192,6 +199,10 @@ if [[ $plan == false && ${#pending[@]} -gt 0 ]]; then
       [[ $kind == postgres ]] || state="DDL before the error is committed (MariaDB)"
       fail 1 "migration $name failed ($state): $(tr -s '\n ' ' ' <"$work/sql.err" | head -c 500 | sed 's/ *$//')" \
         failed s "$name" applied j "$(json_names "${applied[@]}")"
+    fi
+    if grep -qx 'opsflow-already-applied' "$work/apply.out"; then
+      printf '%s was applied to %s by another runner meanwhile: skipped\n' "$name" "$database" >&2
+      continue
     fi
     applied+=("$name")
   done

@@ -36,6 +36,7 @@ public class TerraformPlans {
         jdbc.execute("CREATE TABLE IF NOT EXISTS OPSFLOW_TF_PLAN (PROC_INST_ID_ VARCHAR(128) NOT NULL, "
                 + "SHA256_ VARCHAR(64) NOT NULL, DESTROY_ BOOLEAN NOT NULL, PLAN_ BYTEA NOT NULL, "
                 + "CREATED_AT_ TIMESTAMP NOT NULL, APPLIED_AT_ TIMESTAMP, PRIMARY KEY (PROC_INST_ID_, SHA256_))");
+        jdbc.execute("ALTER TABLE OPSFLOW_TF_PLAN ADD COLUMN IF NOT EXISTS APPLY_STARTED_AT_ TIMESTAMP");
     }
 
     /** A stored plan. */
@@ -64,6 +65,30 @@ public class TerraformPlans {
     public List<String> shas(String runId) {
         return jdbc.queryForList("SELECT SHA256_ FROM OPSFLOW_TF_PLAN WHERE PROC_INST_ID_ = ? ORDER BY CREATED_AT_ DESC",
                 String.class, runId);
+    }
+
+    /**
+     * Records that an apply of the run's plan begins, committed at once on a connection of its own (outside the
+     * step's transaction, so the record survives a node killed in the middle of the apply); returns when an earlier
+     * apply of this plan began ({@code null} if none did). An earlier start without {@link #markApplied} is an apply
+     * that was interrupted (node killed, command failed) and may have changed part of the state.
+     */
+    public Instant beginApply(String runId, String sha256) {
+        List<Timestamp> earlier = jdbc.queryForList("SELECT APPLY_STARTED_AT_ FROM OPSFLOW_TF_PLAN WHERE "
+                + "PROC_INST_ID_ = ? AND SHA256_ = ?", Timestamp.class, runId, sha256);
+        try (java.sql.Connection c = java.util.Objects.requireNonNull(jdbc.getDataSource()).getConnection();
+             var st = c.prepareStatement("UPDATE OPSFLOW_TF_PLAN SET APPLY_STARTED_AT_ = ? WHERE PROC_INST_ID_ = ? "
+                     + "AND SHA256_ = ?")) {
+            c.setAutoCommit(true);
+            st.setTimestamp(1, Timestamp.from(Instant.now()));
+            st.setString(2, runId);
+            st.setString(3, sha256);
+            st.executeUpdate();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot record the start of the apply of run " + runId + "'s plan "
+                    + sha256 + ": " + e.getMessage(), e);
+        }
+        return earlier.isEmpty() || earlier.get(0) == null ? null : earlier.get(0).toInstant();
     }
 
     public void markApplied(String runId, String sha256) {

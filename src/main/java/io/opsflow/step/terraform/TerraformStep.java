@@ -131,6 +131,11 @@ public class TerraformStep {
     }
 
     PlanSummary plan(Path root, Map<String, ?> vars, Path runDir, boolean destroy, StepLog log) {
+        return plan(root, vars, runDir, destroy, true, log);
+    }
+
+    private PlanSummary plan(Path root, Map<String, ?> vars, Path runDir, boolean destroy, boolean store,
+                             StepLog log) {
         requireRoot(root);
         Path dir = runDir.toAbsolutePath().normalize();
         Path varFile = writeVarFile(vars, dir);
@@ -160,7 +165,7 @@ public class TerraformStep {
         }
         readOnly(planFile);
         String sha = sha256(planFile);
-        if (plans != null) {
+        if (plans != null && store) {
             try {
                 plans.save(dir.getFileName().toString(), sha, destroy, Files.readAllBytes(planFile));
             } catch (IOException e) {
@@ -308,10 +313,91 @@ public class TerraformStep {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the run directory " + dir, e);
         }
-        applyVerified(root, stored.plan(), actual, dir.resolve("apply-" + actual.substring(0, 16) + ".tfplan"),
-                what + " (sha256=" + actual + ")", log);
+        Instant interrupted = plans.beginApply(runId, actual);
+        try {
+            applyVerified(root, stored.plan(), actual, dir.resolve("apply-" + actual.substring(0, 16) + ".tfplan"),
+                    what + " (sha256=" + actual + ")", log);
+        } catch (PlanMismatchException e) {
+            if (e.reason() != PlanMismatchException.Reason.STALE || interrupted == null) {
+                throw e;
+            }
+            finishInterruptedApply(root, stored, interrupted, dir, what, log);
+        }
         plans.markApplied(runId, actual);
         return new ApplyResult(null, actual, false);
+    }
+
+    /**
+     * The approved plan is stale because an earlier apply of it (begun at {@code interrupted}, never marked applied:
+     * its node was killed, or the command failed) changed part of the state. Re-plans with the approved plan's own
+     * variables and applies that plan only if every change it still makes is a change of the approved plan (what
+     * the interrupted apply did is not done again; a resource it left half-created, tainted, is replaced). A change
+     * the approved plan does not hold (the state was also changed by someone else) is refused: STALE, plan again.
+     */
+    private void finishInterruptedApply(Path root, TerraformPlans.Stored approved, Instant interrupted, Path dir,
+                                        String what, StepLog log) {
+        Path copy = dir.resolve("approved-" + approved.sha256().substring(0, 16) + ".tfplan");
+        JsonNode doc;
+        try {
+            Files.deleteIfExists(copy);
+            Files.write(copy, approved.plan());
+            CommandResult r = exec(List.of("show", "-json", copy.toString()), root, props.getReadTimeout(),
+                    new QuietLog(log));
+            if (r.exitCode() != 0) {
+                throw new CommandFailedException(r.exitCode(), r.maskedArgv(), r.stderrTail());
+            }
+            doc = JSON.readTree(r.stdout());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the approved plan " + what, e);
+        } finally {
+            try {
+                Files.deleteIfExists(copy);
+            } catch (IOException ignored) {
+                // a private duplicate of verified bytes
+            }
+        }
+        Map<String, List<String>> allowed = new LinkedHashMap<>();
+        for (ResourceChange c : parsePlanJson(doc.toString(), copy, approved.sha256(), true).resourceChanges()) {
+            List<String> actions = new ArrayList<>(c.actions());
+            if (actions.contains("create")) {
+                actions.add("delete"); // a create the interrupted apply left tainted is planned as a replace
+            }
+            allowed.put(c.address(), actions);
+        }
+        Map<String, Object> vars = new TreeMap<>();
+        doc.path("variables").fields().forEachRemaining(v -> {
+            if (!v.getValue().path("value").isNull() && !v.getValue().path("value").isMissingNode()) {
+                vars.put(v.getKey(), JSON.convertValue(v.getValue().path("value"), Object.class));
+            }
+        });
+        log.info("an apply of " + what + " began at " + interrupted + " and did not finish (node killed or command "
+                + "failed): Terraform reports the plan stale, the state holds part of it. Planning the rest with the "
+                + "approved plan's variables");
+        PlanSummary rest = plan(root, vars, dir.resolve("rest"), approved.destroy(), false, log);
+        List<String> foreign = rest.resourceChanges().stream().filter(c -> !allowed.containsKey(c.address())
+                || !allowed.get(c.address()).containsAll(c.actions()))
+                .map(c -> c.address() + " " + c.actions()).toList();
+        if (!foreign.isEmpty()) {
+            throw new PlanMismatchException(PlanMismatchException.Reason.STALE, null, "refusing to apply " + what
+                    + ": an earlier apply of it (begun " + interrupted + ") did not finish and the state changed in "
+                    + "other ways too: " + foreign + " are not changes of the approved plan. Plan again and have "
+                    + "the new plan approved");
+        }
+        if (!rest.hasChanges()) {
+            log.info("the interrupted apply of " + what + " had made every change: nothing left to apply");
+            return;
+        }
+        applyVerified(root, readBytes(rest.planFile()), rest.sha256(), dir.resolve("rest-" + rest.sha256()
+                .substring(0, 16) + ".tfplan"), "the rest of " + what + " (" + rest.describe().replace("\n", "; ")
+                + ")", log);
+    }
+
+    private static byte[] readBytes(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
     }
 
     /** Writes the verified bytes to {@code copy} (read-only), applies it, removes it. */
@@ -323,6 +409,14 @@ public class TerraformStep {
             CommandResult r = exec(List.of("apply", "-input=false", "-no-color", lockTimeoutFlag(), copy.toString()),
                     root, props.getApplyTimeout(), log);
             if (r.exitCode() != 0) {
+                if (r.stderrTail().contains("Error acquiring the state lock")) {
+                    throw new IllegalStateException("cannot apply " + what + ": the Terraform state of " + root
+                            + " is locked by another operation (waited " + lockTimeoutFlag() + "); Terraform says: "
+                            + r.stderrTail().strip() + "\nIf that operation is live, retry this job once it is done. "
+                            + "If it is an apply that was killed (its lock outlived it; a local state's lock does "
+                            + "not), check nothing runs on the root, run 'terraform force-unlock <ID>' there, then "
+                            + "retry this job. opsflow never removes a lock itself (docs/RELIABILITY.md)");
+                }
                 if (r.stderrTail().contains("Saved plan is stale")) {
                     throw new PlanMismatchException(PlanMismatchException.Reason.STALE, null,
                             "refusing to apply " + what + ": Terraform reports the saved plan is stale (the state"

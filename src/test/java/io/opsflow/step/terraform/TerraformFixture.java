@@ -78,6 +78,14 @@ final class TerraformFixture {
         return new TerraformStep(runnerWithPathFirst(DOUBLE.getParent()), p).withPlans(plans);
     }
 
+    /** Another engine node whose applies take {@code seconds} per resource change (TF_DOUBLE_APPLY_DELAY). */
+    TerraformStep slowNode(Path otherWorkDir, int seconds) {
+        TerraformProperties p = doubleProps();
+        p.setWorkDir(otherWorkDir);
+        p.getEnv().put("TF_DOUBLE_APPLY_DELAY", Integer.toString(seconds));
+        return new TerraformStep(runnerWithPathFirst(DOUBLE.getParent()), p).withPlans(plans);
+    }
+
     /** Every logged invocation of the double, in order. */
     List<JsonNode> invocations() {
         if (!Files.exists(doubleLog)) {

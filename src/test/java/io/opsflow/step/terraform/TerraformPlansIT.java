@@ -101,6 +101,87 @@ class TerraformPlansIT {
         assertThat(fx.stagingRoot.resolve("terraform.tfstate")).doesNotExist();
     }
 
+    /**
+     * Node A's apply is killed (SIGKILL) once the first of three hosts is in the state, as Terraform persists the state
+     * after each resource: the approved plan is stale now. The retry (node B) finishes it: the two hosts left are
+     * created, the first is not created again (same id), the run's plan is marked applied. Without the record of the
+     * interrupted apply the retry was refused (STALE) and the run ended FAILED with a half-provisioned root.
+     */
+    @Test
+    void anApplyKilledHalfWayIsFinishedByTheRetryWithoutRedoingWhatItDid() throws Exception {
+        TerraformStep nodeA = fx.slowNode(tmp.resolve("node-a/terraform"), 5);
+        nodeA.init(fx.stagingRoot, log);
+        PlanSummary plan = nodeA.plan(fx.stagingRoot, Map.of("host_count", 3), nodeA.runDir("run-1"), log);
+        String firstId = killApplyAfterFirstHost(nodeA, "run-1", plan.sha256());
+        assertThat(fx.stagingRoot.resolve(".terraform.tfstate.lock.info"))
+                .as("like Terraform, the killed apply leaves its lock info behind (the lock itself died with it)")
+                .exists();
+
+        TerraformStep nodeB = fx.otherNode(tmp.resolve("node-b/terraform"));
+        assertThat(nodeB.applyStored(fx.stagingRoot, "run-1", plan.sha256(), log).alreadyApplied()).isFalse();
+        assertThat(TerraformDoubleIT.hostNames(nodeB.outputs(fx.stagingRoot, log)))
+                .containsExactly("staging-web-1", "staging-web-2", "staging-web-3");
+        assertThat(hostIds()).as("host 1, created by the killed apply, is not created again").hasSize(3)
+                .first().isEqualTo(firstId);
+        assertThat(log.lines()).anyMatch(l -> l.contains("did not finish"));
+        assertThat(nodeB.applyStored(fx.stagingRoot, "run-1", plan.sha256(), log).alreadyApplied()).isTrue();
+    }
+
+    /** Misuse: after the killed apply someone else applied another plan to the root; the retry finishing the run's
+     * plan would undo it (destroy a host the run's plan never touched): refused, STALE, nothing applied. */
+    @Test
+    void anInterruptedApplyIsNotFinishedOverSomeoneElsesChanges() throws Exception {
+        TerraformStep nodeA = fx.slowNode(tmp.resolve("node-a/terraform"), 5);
+        nodeA.init(fx.stagingRoot, log);
+        PlanSummary plan = nodeA.plan(fx.stagingRoot, Map.of("host_count", 3), nodeA.runDir("run-1"), log);
+        killApplyAfterFirstHost(nodeA, "run-1", plan.sha256());
+        TerraformStep other = fx.doubleStep();
+        PlanSummary four = other.plan(fx.stagingRoot, Map.of("host_count", 4), other.runDir("run-2"), log);
+        other.applyStored(fx.stagingRoot, "run-2", four.sha256(), log);
+
+        assertThatThrownBy(() -> fx.otherNode(tmp.resolve("node-b/terraform")).applyStored(fx.stagingRoot, "run-1",
+                plan.sha256(), log)).isInstanceOfSatisfying(PlanMismatchException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(PlanMismatchException.Reason.STALE);
+                    assertThat(e.getMessage()).contains("module.fleet.terraform_data.host[3] [delete]")
+                            .contains("Plan again");
+                });
+        assertThat(hostIds()).as("run-2's four hosts untouched").hasSize(4);
+    }
+
+    /** Runs the apply on a thread and SIGKILLs the double once one host is in the state; that host's id. */
+    private String killApplyAfterFirstHost(TerraformStep node, String run, String sha) throws Exception {
+        var apply = java.util.concurrent.CompletableFuture.runAsync(() -> node.applyStored(fx.stagingRoot, run, sha,
+                log));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (hostIds().isEmpty()) {
+            assertThat(System.nanoTime()).as("the apply to create its first host").isLessThan(deadline);
+            assertThat(apply).as("the apply still running").isNotDone();
+            Thread.sleep(50);
+        }
+        List<ProcessHandle> tf = ProcessHandle.current().descendants().filter(p -> p.info().commandLine()
+                .orElse("").contains(" apply ")).toList();
+        assertThat(tf).as("the double's apply process").isNotEmpty();
+        tf.forEach(ProcessHandle::destroyForcibly);
+        assertThatThrownBy(apply::join).hasCauseInstanceOf(io.opsflow.step.exec.CommandFailedException.class);
+        assertThat(hostIds()).as("killed after the first host").hasSize(1);
+        return hostIds().get(0);
+    }
+
+    /** The ids of the hosts in the staging root's state, in index order. */
+    private List<String> hostIds() throws java.io.IOException {
+        Path state = fx.stagingRoot.resolve("terraform.tfstate");
+        if (!Files.exists(state)) {
+            return List.of();
+        }
+        List<String> ids = new java.util.ArrayList<>();
+        for (var r : TerraformFixture.JSON.readTree(state.toFile()).path("resources")) {
+            for (var i : r.path("instances")) {
+                ids.add(i.path("attributes").path("id").asText());
+            }
+        }
+        return ids;
+    }
+
     @Test
     void storedPlansGoWithTheRunsHistory() {
         fx.jdbc.execute("CREATE TABLE ACT_HI_PROCINST (PROC_INST_ID_ VARCHAR(64))");
