@@ -16,6 +16,10 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -68,6 +72,7 @@ public class SandboxEdge implements SmartLifecycle {
     private Process pebble;
     private volatile boolean running;
     private volatile String problem = "not started";
+    private volatile CompletableFuture<Void> settled = new CompletableFuture<>();
 
     public SandboxEdge(Settings settings, CertificatesProperties edges, CertificateOperations certificates,
                        SandboxFleet fleet, CommandRunner runner) {
@@ -78,40 +83,81 @@ public class SandboxEdge implements SmartLifecycle {
         this.runner = runner;
     }
 
-    /** Why the edges are not up (null when they are). */
+    /** Why the edges are not up (null when they are; "starting" while they come up). */
     public String problem() {
         return problem;
     }
 
+    /**
+     * Waits until the start in the background has ended (up or not) and says why the edges are not up: null when they
+     * are, "starting" when {@code timeout} ran out first.
+     */
+    public String awaitStarted(Duration timeout) {
+        try {
+            settled.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return problem;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // bringUp completes normally; nothing to add
+        }
+        return problem;
+    }
+
+    /**
+     * Checks the tools, then brings the edges up on a thread of their own: pebble, one certificate per edge through
+     * the runbook's own certbot call, Nginx — seconds of work the application's start does not wait for (the web
+     * server answers meanwhile). Until they are up {@link #problem()} says "starting" and a renew-certificates step
+     * that reaches an edge fails and is retried.
+     */
     @Override
     public synchronized void start() {
         running = true;
+        settled = new CompletableFuture<>();
         if (!settings.isEnabled() || edges.isEmpty()) {
             problem = "disabled (opsflow.sandbox.edge.enabled=false or no opsflow.certificates.environments)";
+            settled.complete(null);
             return;
         }
         for (String tool : List.of("nginx", "certbot", "pebble", "openssl")) {
             if (!onPath(tool)) {
                 problem = tool + " not found (apt-get install nginx certbot pebble openssl)";
                 LOG.warn("!!! sandbox TLS edges NOT started: {}; renew-certificates will fail on them", problem);
+                settled.complete(null);
                 return;
             }
         }
-        long t0 = System.nanoTime();
+        problem = "starting";
+        CompletableFuture<Void> done = settled;
+        Thread t = new Thread(() -> bringUp(done), "sandbox-edge-start");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private synchronized void bringUp(CompletableFuture<Void> done) {
         try {
-            CertificatesProperties.Edge first = edges.values().iterator().next();
-            startPebble(first);
-            for (Map.Entry<String, CertificatesProperties.Edge> e : edges.entrySet()) {
-                startEdge(e.getKey(), e.getValue());
+            if (!running || done != settled) {
+                return; // stopped (or started again) before this thread got to it
             }
-            problem = null;
-            LOG.info("sandbox TLS edges up in {} ms: {}", (System.nanoTime() - t0) / 1_000_000,
-                    edges.entrySet().stream().map(e -> e.getKey() + " https://" + e.getValue().getHost() + ":"
-                            + e.getValue().getPort() + " " + e.getValue().getDomains()).toList());
-        } catch (IOException | RuntimeException e) {
-            problem = e.getMessage();
-            LOG.warn("!!! sandbox TLS edges NOT started: {}", problem, e);
-            stopAll();
+            long t0 = System.nanoTime();
+            try {
+                CertificatesProperties.Edge first = edges.values().iterator().next();
+                startPebble(first);
+                for (Map.Entry<String, CertificatesProperties.Edge> e : edges.entrySet()) {
+                    startEdge(e.getKey(), e.getValue());
+                }
+                problem = null;
+                LOG.info("sandbox TLS edges up in {} ms: {}", (System.nanoTime() - t0) / 1_000_000,
+                        edges.entrySet().stream().map(e -> e.getKey() + " https://" + e.getValue().getHost() + ":"
+                                + e.getValue().getPort() + " " + e.getValue().getDomains()).toList());
+            } catch (IOException | RuntimeException e) {
+                problem = e.getMessage();
+                LOG.warn("!!! sandbox TLS edges NOT started: {}", problem, e);
+                stopAll();
+            }
+        } finally {
+            done.complete(null);
         }
     }
 
@@ -252,10 +298,15 @@ public class SandboxEdge implements SmartLifecycle {
         }
     }
 
+    /** Waits for a start in progress (the monitor), then stops what it started. */
     @Override
     public synchronized void stop() {
-        stopAll();
         running = false;
+        stopAll();
+        if (problem == null || "starting".equals(problem)) {
+            problem = "stopped";
+        }
+        settled.complete(null);
     }
 
     private void stopAll() {

@@ -63,7 +63,8 @@ class RenewCertificatesIT {
         RealComponent.require("nginx", "apt-get install nginx", "/usr/sbin/nginx");
         RealComponent.require("certbot", "apt-get install certbot", "/usr/bin/certbot");
         RealComponent.require("pebble", "apt-get install pebble", "/usr/bin/pebble");
-        assertThat(edge.problem()).as("the sandbox TLS edges are up").isNull();
+        // the edges come up in the background after the application started
+        assertThat(edge.awaitStarted(java.time.Duration.ofMinutes(3))).as("the sandbox TLS edges are up").isNull();
     }
 
     @Test
