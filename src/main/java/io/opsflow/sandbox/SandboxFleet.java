@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,10 @@ public class SandboxFleet implements SmartLifecycle {
     private volatile String appsError;
     private volatile List<AdoptedInstance> adopted = List.of();
     private volatile SandboxHost.Hooks hostHooks = SandboxHost.Hooks.NONE;
+    /** The start's work begun by {@link #beginStart()}, until {@link #start()} takes it over; guarded by this. */
+    private CompletableFuture<Void> early;
+    private boolean startedEarly;
+    private long upMillis;
 
     /**
      * @param environments the registry to register hosts and load balancers in (null: none)
@@ -173,11 +178,84 @@ public class SandboxFleet implements SmartLifecycle {
 
     // ------------------------------------------------------------------ lifecycle
 
-    @Override
-    public synchronized void start() {
-        if (running) {
-            return;
+    /**
+     * Begins {@link #start()}'s work on a thread of its own ({@code sandbox-fleet-start}): the SSH hosts, load
+     * balancers, keys, inventory and the first-start deployment (or the restore) of the applications. The application
+     * creates the fleet before it builds the process engine and calls this at once, so those seconds overlap the
+     * engine's instead of following them; {@link #start()} (the lifecycle's, before the web server) waits for the
+     * work and fails the application's start with its error, exactly as if it had run there. The configuration is
+     * validated here, on the caller's thread. Registration in {@link Environments} stays in {@link #start()}: what
+     * the rest of the application sees changes at the same point as before.
+     */
+    public void beginStart() {
+        CompletableFuture<Void> f;
+        synchronized (this) {
+            if (running || early != null) {
+                return;
+            }
+            validate(props); // a configuration error fails the caller at once, before any thread or server
+            f = new CompletableFuture<>();
+            early = f;
         }
+        Thread t = new Thread(() -> {
+            try {
+                bringUp();
+                f.complete(null);
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }, "sandbox-fleet-start");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Whether {@link #beginStart()} began the start's work before {@link #start()} was called. */
+    public synchronized boolean startedEarly() {
+        return startedEarly;
+    }
+
+    @Override
+    public void start() {
+        CompletableFuture<Void> f;
+        synchronized (this) {
+            if (running) {
+                return;
+            }
+            f = early;
+        }
+        if (f == null) {
+            bringUp();
+        } else {
+            awaitEarly(f);
+        }
+        synchronized (this) {
+            early = null;
+            startedEarly = f != null;
+            register();
+            running = true;
+            LOG.info("sandbox fleet up in {} ms{}: {} hosts in {}; known_hosts {}, key {}, inventory {}",
+                    upMillis, f == null ? "" : " (begun before the engine was built)", hosts.size(),
+                    state.environments.keySet(), knownHosts(), privateKey(), inventory());
+        }
+    }
+
+    private static void awaitEarly(CompletableFuture<Void> f) {
+        try {
+            f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re; // bringUp's own IllegalStateException, message as it always was
+            }
+            throw new IllegalStateException(cause.getMessage(), cause);
+        }
+    }
+
+    /**
+     * The start's work, on {@link #beginStart()}'s thread or {@link #start()}'s: everything but the registration.
+     * Holds the fleet's monitor throughout, so every other caller sees the fleet before or after it, never half-way.
+     */
+    private synchronized void bringUp() {
         long t0 = System.nanoTime();
         validate(props); // before anything is created
         try {
@@ -207,17 +285,42 @@ public class SandboxFleet implements SmartLifecycle {
             state.save(stateFile());
             writeInventory();
             ArtifactStore.build(artifactStore());
-            register();
-            running = true;
             adopted = ports.adopted();
             startApplications(ports);
             writeEngineConfig(); // last: its presence tells engine nodes the fleet is up
-            LOG.info("sandbox fleet up in {} ms: {} hosts in {}; known_hosts {}, key {}, inventory {}",
-                    (System.nanoTime() - t0) / 1_000_000, hosts.size(), state.environments.keySet(), knownHosts(),
-                    privateKey(), inventory());
+            upMillis = (System.nanoTime() - t0) / 1_000_000;
         } catch (IOException | RuntimeException e) {
             stopServers();
             throw new IllegalStateException("the sandbox fleet in " + dir + " did not start: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The context's destroy callback: a fleet whose start {@link #beginStart() began} but was never handed over to
+     * {@link #start()} (the application failed to start after the fleet bean was created) is stopped here, with its
+     * application instances, once that work has ended: nothing is left listening or running. A fleet that was handed
+     * over is the lifecycle's ({@link #stop()}).
+     */
+    public void close() {
+        CompletableFuture<Void> f;
+        synchronized (this) {
+            f = early;
+        }
+        if (f == null) {
+            return;
+        }
+        try {
+            f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            return; // bringUp stopped its servers when it failed
+        }
+        synchronized (this) {
+            if (early != f || running) {
+                return; // handed over meanwhile
+            }
+            early = null;
+            tearDown();
+            LOG.info("sandbox fleet stopped: the application did not start");
         }
     }
 
@@ -237,6 +340,11 @@ public class SandboxFleet implements SmartLifecycle {
             return;
         }
         running = false;
+        tearDown();
+        LOG.info("sandbox fleet stopped");
+    }
+
+    private void tearDown() {
         try {
             SandboxEngineConfig.remove(dir); // first: no engine node starts against a fleet going away
         } catch (IOException e) {
@@ -249,7 +357,6 @@ public class SandboxFleet implements SmartLifecycle {
         } catch (IOException e) {
             LOG.warn("cannot save the sandbox state: {}", e.toString());
         }
-        LOG.info("sandbox fleet stopped");
     }
 
     /**

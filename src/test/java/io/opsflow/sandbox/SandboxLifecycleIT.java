@@ -91,4 +91,92 @@ class SandboxLifecycleIT {
         assertThatThrownBy(() -> new Socket("127.0.0.1", seen[0].get(0).sshPort()).close())
                 .isInstanceOf(IOException.class);
     }
+
+    /** An engine configuration bean as the Camunda starter declares it (never built here). */
+    @Configuration(proxyBeanMethods = false)
+    static class FakeEngine {
+        @Bean
+        org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl processEngineConfigurationImpl() {
+            return new org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration();
+        }
+    }
+
+    /** A bean created after the fleet that fails: the application does not start. */
+    @Configuration(proxyBeanMethods = false)
+    static class FailingAfterTheFleet {
+        @Bean
+        String brokenBean(SandboxFleet fleet) {
+            throw new IllegalStateException("broken bean after the fleet");
+        }
+    }
+
+    private ApplicationContextRunner runner(int start) {
+        return new ApplicationContextRunner().withUserConfiguration(Beans.class, SandboxConfiguration.class)
+                .withPropertyValues("opsflow.sandbox.enabled=true", "opsflow.sandbox.dir=" + tmp,
+                        "opsflow.sandbox.bootstrap=false", "opsflow.sandbox.port-range-start=" + start,
+                        "opsflow.sandbox.environments.staging.hosts=2");
+    }
+
+    private static int rangeStart() {
+        return 10000 + 100 * ThreadLocalRandom.current().nextInt(140);
+    }
+
+    @Test
+    void theFleetBeginsStartingBeforeTheEngineIsBuiltAndIsUpWhenTheApplicationIs() {
+        runner(rangeStart()).withUserConfiguration(FakeEngine.class).run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            // the engine's configuration waits for the fleet bean, which began its start on a thread of its own
+            assertThat(ctx.getBeanFactory().getBeanDefinition("processEngineConfigurationImpl").getDependsOn())
+                    .contains("sandboxFleet");
+            SandboxFleet fleet = ctx.getBean(SandboxFleet.class);
+            assertThat(fleet.startedEarly()).isTrue();
+            assertThat(fleet.isRunning()).isTrue();
+            // handed over whole: registered, every host listening
+            assertThat(ctx.getBean(Environments.class).get("staging").hosts()).hasSize(2);
+            for (SandboxFleet.FleetHost h : fleet.hosts("staging")) {
+                try (Socket s = new Socket("127.0.0.1", h.sshPort())) {
+                    assertThat(s.isConnected()).isTrue();
+                }
+            }
+        });
+    }
+
+    @Test
+    void aFleetThatCannotStartFailsTheApplicationWithItsOwnMessageAndLeavesNothingListening() throws IOException {
+        // the sandbox directory is a file: the background work fails; the application's start says why
+        Path notADir = tmp.resolve("sandbox-file");
+        java.nio.file.Files.writeString(notADir, "x");
+        new ApplicationContextRunner().withUserConfiguration(Beans.class, SandboxConfiguration.class)
+                .withPropertyValues("opsflow.sandbox.enabled=true", "opsflow.sandbox.dir=" + notADir,
+                        "opsflow.sandbox.bootstrap=false", "opsflow.sandbox.environments.staging.hosts=1")
+                .run(ctx -> assertThat(ctx).hasFailed().getFailure()
+                        .hasStackTraceContaining("the sandbox fleet in " + notADir.toAbsolutePath().normalize()
+                                + " did not start"));
+    }
+
+    @Test
+    void aBadConfigurationFailsAtOnceOnTheCallersThreadAndStartsNothing() {
+        new ApplicationContextRunner().withUserConfiguration(Beans.class, SandboxConfiguration.class)
+                .withPropertyValues("opsflow.sandbox.enabled=true", "opsflow.sandbox.dir=" + tmp,
+                        "opsflow.sandbox.ports-per-host=5", "opsflow.sandbox.environments.staging.hosts=1")
+                .run(ctx -> assertThat(ctx).hasFailed().getFailure()
+                        .hasStackTraceContaining("opsflow.sandbox.ports-per-host must be 50..1000, got 5"));
+        assertThat(tmp.resolve("state.json")).doesNotExist();
+        assertThat(tmp.resolve("keys")).doesNotExist();
+    }
+
+    @Test
+    void anApplicationThatFailsAfterTheFleetBeganLeavesNoHostListening() throws IOException {
+        runner(rangeStart()).withUserConfiguration(FailingAfterTheFleet.class).run(ctx -> {
+            assertThat(ctx).hasFailed();
+            assertThat(ctx.getStartupFailure()).hasStackTraceContaining("broken bean after the fleet");
+        });
+        // the fleet's background work finished (state saved with the ports its hosts listened on) and was stopped
+        SandboxState state = SandboxState.load(tmp.resolve("state.json"));
+        List<Integer> ports = state.environments.get("staging").hosts.stream().map(h -> h.sshPort).toList();
+        assertThat(ports).hasSize(2).allMatch(p -> p > 0);
+        for (int port : ports) {
+            assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(IOException.class);
+        }
+    }
 }
