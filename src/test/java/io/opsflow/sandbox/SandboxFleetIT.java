@@ -211,6 +211,9 @@ class SandboxFleetIT {
                 sleepPid = Long.parseLong(pids[1]);
                 daemonPid = Long.parseLong(pids[2]);
                 assertThat(ProcessHandle.of(sleepPid)).get().matches(ProcessHandle::isAlive);
+                // the shell echoes $! as soon as it forked: the child may not have called setsid() yet (a loaded
+                // machine), and until it has it is in the shell's process group and dies with it, as on a real host
+                awaitOwnSession(daemonPid);
             }
         }
         try {
@@ -223,8 +226,22 @@ class SandboxFleetIT {
         }
     }
 
+    /** Waits until {@code pid} leads a session of its own (field 6 of /proc/pid/stat is its pid). */
+    private static void awaitOwnSession(long pid) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // state ppid pgrp session ...
+            if (Long.parseLong(f[3]) == pid) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("pid %d never left the shell's session", pid).isLessThan(end);
+            Thread.sleep(10);
+        }
+    }
+
     private static void awaitDead(long pid) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
             assertThat(System.nanoTime()).as("pid %d still alive", pid).isLessThan(end);
             Thread.sleep(50);
