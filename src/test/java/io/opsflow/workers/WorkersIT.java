@@ -131,6 +131,17 @@ class WorkersIT {
         long pid1 = first.json().path("pid").asLong();
         assertThat(Files.readString(inst.resolve("run/app.pid")).strip()).isEqualTo(String.valueOf(pid1));
         assertThat(alive(pid1)).isTrue();
+        // the worker held a shared flock on its own file (lib/common.sh, fd 8); the application it left running
+        // does not hold it, so an old version of the worker can be removed from the host while the app runs
+        try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid1 + "/fd"))) {
+            assertThat(fds.map(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString();
+                } catch (IOException e) {
+                    return "";
+                }
+            })).noneMatch(target -> target.endsWith("/release-activate.sh"));
+        }
         assertThat(Files.readString(inst.resolve("log/app.log"))).contains("listening on 127.0.0.1:" + port);
 
         Result again = activate("webapp", "blue", "1.0.0", port);
