@@ -65,9 +65,15 @@ fi
 lb_api=${api%/}
 url=${url%/}
 
-lb_read "$pool" "$backend"
-before="$lb_present|$lb_state|$lb_url|$lb_color"
 path="/_lb/pools/$pool/backends/$backend"
+if [[ $action == drain || $action == undrain ]]; then
+  # one read of the pool: before the action (GET), after it from the action's answer (the pool, docs/contracts.md)
+  lb_act "$pool" "$backend" POST "$path/$action"
+  lb_set "$lb_before_line"
+else
+  lb_read "$pool" "$backend"
+fi
+before="$lb_present|$lb_state|$lb_url|$lb_color"
 case $action in
   add)
     body="{\"url\":$(json_str "$url"),\"color\":"
@@ -84,13 +90,13 @@ case $action in
   drain | undrain)
     [[ $lb_present == true ]] || fail 1 "pool $pool has no backend $backend" pool s "$pool" backend s "$backend" \
       action s "$action" present b false
-    lb_call POST "$path/$action"
     lb_require_2xx "$action of $backend in pool $pool"
+    if [[ $lb_after_line == "?" ]]; then lb_read "$pool" "$backend"; else lb_set "$lb_after_line"; fi
     ;;
   status) ;;
 esac
 
-if [[ $action != status ]]; then
+if [[ $action == add || $action == remove ]]; then
   lb_read "$pool" "$backend"
 fi
 if [[ $wait_healthy != 0 && ($action == add || $action == undrain) ]]; then

@@ -4,6 +4,13 @@ _emitted=0
 _err_line=""
 _err_cmd=""
 _cleanup=()
+# The worker holds a shared flock on its own file (fd 8) while it runs: opsflow removes an old version of a worker
+# from the host only when it gets an exclusive lock on it (WorkerScripts). A process the worker leaves running
+# closes fd 8 (lib/service.sh does for the application it starts).
+if [[ -f $0 ]] && command -v flock >/dev/null 2>&1; then
+  exec 8<"$0"
+  flock -s 8 || true
+fi
 
 # json_str VALUE: prints VALUE as a JSON string literal (other control characters are dropped)
 json_str() {

@@ -189,7 +189,7 @@ svc_start() {
     cd -- "$instdir"
     export APP="$app" INSTANCE="$instance" PORT="$port" VERSION="$version"
     if [[ -n $bind ]]; then export BIND="$bind"; fi
-    exec setsid nohup "$bin" --port "$port" </dev/null >>"$instdir/log/app.log" 2>&1 3>&- 9>&-
+    exec setsid nohup "$bin" --port "$port" </dev/null >>"$instdir/log/app.log" 2>&1 3>&- 8<&- 9>&-
   ) &
   pid=$!
   printf '%s\n' "$pid" >"$instdir/run/app.pid.tmp"

@@ -196,8 +196,10 @@ final class ReleaseBreakdown {
             }
             Matcher m = CMD.matcher(line);
             if (m.matches()) {
-                String cmd = m.group(3).substring(m.group(3).lastIndexOf('/') + 1);
-                running.put(m.group(2), cmd.equals("sha256sum") || cmd.equals("mv") ? "check" : cmd);
+                // a worker's copy is named <script>-<sha256> (WorkerScripts); find is the sweep of its old versions
+                String cmd = m.group(3).substring(m.group(3).lastIndexOf('/') + 1).replaceFirst("-[0-9a-f]{64}$", "");
+                running.put(m.group(2), cmd.equals("sha256sum") || cmd.equals("mv") || cmd.equals("find") ? "check"
+                        : cmd);
                 if (Double.isNaN(h.firstCommandMs)) {
                     h.firstCommandMs = ms(first, t);
                 }

@@ -354,7 +354,8 @@ class SandboxFleetIT {
             Path inst = h.root().resolve("apps/webapp/instances/blue");
             assertThat(Files.readSymbolicLink(inst.resolve("current"))).isEqualTo(Path.of("../../releases/1.0.0"));
             assertThat(Files.readString(inst.resolve("instance.env"))).contains("PORT=" + bluePort(h));
-            assertThat(h.root().resolve(".opsflow/workers/release-activate.sh")).isRegularFile();
+            // the worker's copy is named by its content (WorkerScripts)
+            assertThat(h.root().resolve(workers.remotePath("release-activate.sh"))).isRegularFile();
         }
         // the artifact store holds every version of both applications
         assertThat(fleet.artifactStore().resolve("webapp-2.0.0-broken.tar.gz")).isRegularFile();

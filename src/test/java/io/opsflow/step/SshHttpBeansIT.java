@@ -62,7 +62,9 @@ class SshHttpBeansIT {
                     assertThat(ctx.getBean(SshConnections.class).connectTimeout()).isEqualTo(Duration.ofSeconds(3));
                     WorkerScripts w = ctx.getBean(WorkerScripts.class);
                     assertThat(w.workersDir()).isEqualTo(Path.of("/srv/opsflow/workers"));
-                    assertThat(w.remotePath("service.sh")).isEqualTo(".opsflow/w/service.sh");
+                    assertThat(w.remoteDir()).isEqualTo(".opsflow/w");
+                    // content-addressed copies on the hosts: remembering a checked script is on by default
+                    assertThat(w.verifiedFor()).isEqualTo(Duration.ofMinutes(10));
                 });
     }
 }

@@ -53,6 +53,8 @@ public final class OpenSshd implements AutoCloseable {
     private final Path logFile;
     private final Path config;
     private int port;
+    /** HOME of the sessions (SetEnv), or null: the user's own. */
+    private Path home;
     private Process process;
 
     private OpenSshd(Path sshdBinary) throws IOException {
@@ -69,11 +71,20 @@ public final class OpenSshd implements AutoCloseable {
 
     /** Starts a fresh sshd (skips/fails the test when openssh-server is not installed). */
     public static OpenSshd start() {
+        return start(null);
+    }
+
+    /**
+     * Starts a fresh sshd whose sessions see {@code home} as HOME (null: the user's own), for code that finds its
+     * files through the login's HOME without touching the real one.
+     */
+    public static OpenSshd start(Path home) {
         Path sshd = RealComponent.require("sshd", INSTALL_HINT, "/usr/sbin/sshd");
         RealComponent.require("ssh-keygen", "apt-get install openssh-client", "/usr/bin/ssh-keygen");
         OpenSshd server;
         try {
             server = new OpenSshd(sshd);
+            server.home = home;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -132,7 +143,7 @@ public final class OpenSshd implements AutoCloseable {
                 "PermitRootLogin prohibit-password",
                 "AllowUsers " + user,
                 "Subsystem sftp internal-sftp",
-                "SetEnv SHLVL=1",
+                "SetEnv SHLVL=1" + (home == null ? "" : " HOME=" + home.toAbsolutePath()),
                 "LogLevel VERBOSE",
                 "MaxStartups 100",
                 "MaxSessions 50",

@@ -131,6 +131,17 @@ class WorkersIT {
         long pid1 = first.json().path("pid").asLong();
         assertThat(Files.readString(inst.resolve("run/app.pid")).strip()).isEqualTo(String.valueOf(pid1));
         assertThat(alive(pid1)).isTrue();
+        // the worker held a shared flock on its own file (lib/common.sh, fd 8); the application it left running
+        // does not hold it, so an old version of the worker can be removed from the host while the app runs
+        try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid1 + "/fd"))) {
+            assertThat(fds.map(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString();
+                } catch (IOException e) {
+                    return "";
+                }
+            })).noneMatch(target -> target.endsWith("/release-activate.sh"));
+        }
         assertThat(Files.readString(inst.resolve("log/app.log"))).contains("listening on 127.0.0.1:" + port);
 
         Result again = activate("webapp", "blue", "1.0.0", port);
@@ -425,14 +436,11 @@ class WorkersIT {
             }
         });
         backend.start();
-        io.opsflow.sandbox.SandboxLoadBalancer lb = new io.opsflow.sandbox.SandboxLoadBalancer("drain-test",
-                root.resolve("lb-drain-test.json"), Duration.ofMillis(200));
-        lb.start(0);
         cleanups.add(() -> {
             gate.countDown();
-            lb.stop();
             backend.stop(0);
         });
+        io.opsflow.sandbox.SandboxLoadBalancer lb = loadBalancer("drain-test");
         String api = lb.apiUrl();
         String url = "http://127.0.0.1:" + backend.getAddress().getPort();
         Result added = run("lb-ctl.sh", "--api", api, "--pool", "webapp", "--backend", "h1", "--url", url,
@@ -482,6 +490,115 @@ class WorkersIT {
         assertThat(idle.json().path("changed").asBoolean()).as("it was drained already").isFalse();
         assertThat(idle.json().path("waitedMs").asLong()).as("it waited (how long depends on its start-up)")
                 .isBetween(1L, 20_000L);
+    }
+
+    /** A sandbox load balancer on a free port, health checks every 200 ms, stopped after the test. */
+    private io.opsflow.sandbox.SandboxLoadBalancer loadBalancer(String name) throws IOException {
+        io.opsflow.sandbox.SandboxLoadBalancer lb = new io.opsflow.sandbox.SandboxLoadBalancer(name,
+                root.resolve("lb-" + name + ".json"), Duration.ofMillis(200));
+        lb.start(0);
+        cleanups.add(lb::stop);
+        return lb;
+    }
+
+    /** How often the script called the admin API with METHOD (lb.sh logs every call to stderr). */
+    private static long apiCalls(Result r, String method) {
+        return r.stderr().lines().filter(l -> l.startsWith(method + " http")).count();
+    }
+
+    /**
+     * Drain and undrain read the pool once: a GET before the action, the state after it from the action's answer
+     * (the pool, docs/contracts.md), one python3 parse for both. Idempotent, and an absent backend is an error that
+     * changes nothing.
+     */
+    @Test
+    void drainAndUndrainReadThePoolOnceAndStayIdempotent() throws Exception {
+        HttpServer backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        backend.createContext("/", ex -> {
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        backend.start();
+        cleanups.add(() -> backend.stop(0));
+        io.opsflow.sandbox.SandboxLoadBalancer lb = loadBalancer("once-test");
+        String api = lb.apiUrl();
+        String url = "http://127.0.0.1:" + backend.getAddress().getPort();
+        assertThat(run("lb-ctl.sh", "--api", api, "--pool", "webapp", "--backend", "h1", "--url", url,
+                "--wait-healthy", "10", "add").exit()).isZero();
+
+        Result drained = run("lb-ctl.sh", "--api", api, "--pool", "webapp", "--backend", "h1", "--wait-idle", "5",
+                "drain");
+        assertThat(drained.exit()).as(drained.toString()).isZero();
+        assertThat(drained.json().path("state").asText()).isEqualTo("drained");
+        assertThat(drained.json().path("changed").asBoolean()).isTrue();
+        assertThat(drained.json().path("idle").asBoolean()).isTrue();
+        assertThat(drained.json().path("inFlight").asInt(-1)).isZero();
+        assertThat(apiCalls(drained, "GET")).as("one read of the pool: " + drained.stderr()).isEqualTo(1);
+        assertThat(apiCalls(drained, "POST")).isEqualTo(1);
+        assertThat(lb.poolsJson().path("pools").path("webapp").path("backends").path(0).path("state").asText())
+                .isEqualTo("drained");
+        Result again = run("lb-ctl.sh", "--api", api, "--pool", "webapp", "--backend", "h1", "drain");
+        assertThat(again.exit()).isZero();
+        assertThat(again.json().path("changed").asBoolean()).as("drained already").isFalse();
+
+        Result undrained = run("lb-ctl.sh", "--api", api, "--pool", "webapp", "--backend", "h1", "--wait-healthy",
+                "10", "undrain");
+        assertThat(undrained.exit()).as(undrained.toString()).isZero();
+        assertThat(undrained.json().path("state").asText()).isEqualTo("active");
+        assertThat(undrained.json().path("healthy").asBoolean()).isTrue();
+        assertThat(undrained.json().path("changed").asBoolean()).isTrue();
+        assertThat(apiCalls(undrained, "GET")).as("healthy already: one read").isEqualTo(1);
+        assertThat(run("lb-ctl.sh", "--api", api, "--pool", "webapp", "--backend", "h1", "undrain").json()
+                .path("changed").asBoolean()).isFalse();
+
+        java.util.function.Supplier<String> pools = () -> lb.poolsJson().path("pools").toString()
+                .replaceAll("\"(lastCheck|inFlight|healthy|lastError)\":[^,}]*", ""); // the health checks' own
+        String poolsBefore = pools.get();
+        for (String action : List.of("drain", "undrain")) {
+            Result absent = run("lb-ctl.sh", "--api", api, "--pool", "webapp", "--backend", "h9", action);
+            assertThat(absent.exit()).as(absent.toString()).isEqualTo(1);
+            assertThat(absent.json().path("present").isBoolean() && !absent.json().path("present").asBoolean())
+                    .isTrue();
+            assertThat(absent.json().path("error").asText()).isEqualTo("pool webapp has no backend h9");
+            Result noPool = run("lb-ctl.sh", "--api", api, "--pool", "api", "--backend", "h1", action);
+            assertThat(noPool.json().path("error").asText()).isEqualTo("pool api has no backend h1");
+        }
+        assertThat(pools.get()).as("nothing changed").isEqualTo(poolsBefore);
+    }
+
+    /** An admin API that answers an action without the pool: the script reads the pool again, the result is right. */
+    @Test
+    void anActionAnswerThatIsNotThePoolIsReadAgain() throws Exception {
+        Map<String, String> state = new ConcurrentHashMap<>(Map.of("h1", "active"));
+        HttpServer api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        api.createContext("/_lb/", ex -> {
+            String path = ex.getRequestURI().getPath();
+            String body;
+            if (ex.getRequestMethod().equals("POST") && path.matches("/_lb/pools/webapp/backends/h1/(un)?drain")) {
+                state.put("h1", path.endsWith("/undrain") ? "active" : "drained");
+                body = "{\"ok\":true}";
+            } else if (ex.getRequestMethod().equals("GET") && path.equals("/_lb/pools")) {
+                body = "{\"pools\":{\"webapp\":{\"active\":null,\"backends\":[{\"id\":\"h1\",\"url\":"
+                        + "\"http://127.0.0.1:1\",\"color\":null,\"state\":\"" + state.get("h1")
+                        + "\",\"healthy\":true}]}}}";
+            } else {
+                body = "{}";
+            }
+            byte[] b = body.getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(body.equals("{}") ? 404 : 200, b.length);
+            try (var out = ex.getResponseBody()) {
+                out.write(b);
+            }
+        });
+        api.start();
+        cleanups.add(() -> api.stop(0));
+        String base = "http://127.0.0.1:" + api.getAddress().getPort();
+        Result drained = run("lb-ctl.sh", "--api", base, "--pool", "webapp", "--backend", "h1", "drain");
+        assertThat(drained.exit()).as(drained.toString()).isZero();
+        assertThat(drained.json().path("state").asText()).isEqualTo("drained");
+        assertThat(drained.json().path("changed").asBoolean()).isTrue();
+        assertThat(drained.json().path("inFlight").isNull()).as("this API does not count them").isTrue();
+        assertThat(apiCalls(drained, "GET")).as("read again after the action").isEqualTo(2);
     }
 
     // ---------------------------------------------------------------- hostile input

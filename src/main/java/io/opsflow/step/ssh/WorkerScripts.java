@@ -27,15 +27,28 @@ import io.opsflow.step.exec.StepLog;
  * <ol>
  * <li>assembles it ({@link WorkerAssembly}: each {@code # @include lib/<name>.sh} line replaced by that file of
  * {@code workers/lib/}), so the host gets one self-contained file;</li>
- * <li>compares the SHA-256 of the assembled script with {@code sha256sum} of the remote copy
- * ({@code opsflow.workers.remote-dir}, default {@code .opsflow/workers} relative to the login's home);</li>
+ * <li>names its copy on the host by its content: {@code <remote-dir>/<script>-<sha256>}
+ * ({@code opsflow.workers.remote-dir}, default {@code .opsflow/workers} relative to the login's home; the full 64 hex
+ * digits of the SHA-256 of the assembled script). Two versions of a script (two opsflow nodes of different versions
+ * during an upgrade, or a changed lib file) never share a path, and the content of a path never legitimately
+ * changes. The whole digest, not a prefix: a remembered path then stands for exactly what the checksum comparison
+ * proved (a 16-digit prefix would be 64 bits, within reach of a deliberate collision at 2<sup>32</sup> work), at the
+ * price of a long file name (name at most 128 + 65 characters, well below the 255 of a file name);</li>
+ * <li>compares that SHA-256 with {@code sha256sum} of the host's copy at that path;</li>
  * <li>uploads by SFTP only when they differ (to a temporary name, chmod 755, then {@code mv -f}: a concurrent run
- * never executes a half-written file), and checks the remote checksum again;</li>
+ * never executes a half-written file), and checks the remote checksum again. A copy at the path that is there but
+ * differs was changed on the host (its name says what it must contain): said in the step log, and replaced. After
+ * an upload, copies of the same script with another digest, and temporary uploads of it, older than
+ * {@value #OLD_VERSIONS_GRACE_MINUTES} minutes that no running worker holds are removed (every worker holds a shared
+ * {@code flock} on its own file while it runs, workers/lib/common.sh; the sweep takes an exclusive one, as the
+ * credentials sweep of the database hosts does). A node that still uses a removed version uploads it again;</li>
  * <li>remembers, per pooled connection, that the host has this exact script: a later run of it on the same
- * connection within {@code opsflow.workers.verified-for} (default {@code PT0S}: check before every run; opt in, e.g.
- * {@code PT1M}, where one opsflow version writes the scripts)
- * skips the {@code sha256sum} round trip. A remembered script that the host no longer has (the run exits 126 or 127
- * and the host's copy is missing or differs) is uploaded again and run once more: that run never started;</li>
+ * connection within {@code opsflow.workers.verified-for} (default {@value #DEFAULT_VERIFIED_FOR_PROPERTY}) skips
+ * the {@code sha256sum} round trip. Safe by default because of the content-addressed path: no other writer puts
+ * other content there, so what the memo can miss is only a copy that was removed (the run exits 126 or 127 and the
+ * host's copy is missing or differs: uploaded again and run once more; that run never started) or edited by hand
+ * on the host (noticed at the next check: on every new connection, and on a busy connection after the period);
+ * {@code PT0S} checks before every run;</li>
  * <li>executes it with the arguments quoted through {@link ShellQuote};</li>
  * <li>parses the LAST non-empty stdout line as a JSON object: the step's output. Anything else is a
  * {@link WorkerOutputException} (a broken worker, fix the script).</li>
@@ -51,7 +64,12 @@ public class WorkerScripts {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    static final Duration DEFAULT_VERIFIED_FOR = Duration.ZERO;
+    /** How long old versions of a script stay on a host after a newer one arrived there (see the class doc). */
+    static final int OLD_VERSIONS_GRACE_MINUTES = 60;
+    static final String DEFAULT_VERIFIED_FOR_PROPERTY = "PT10M";
+    static final Duration DEFAULT_VERIFIED_FOR = Duration.parse(DEFAULT_VERIFIED_FOR_PROPERTY);
+    /** {@code find -name} pattern of 64 lower-case hex digits: the digest part of a remote copy's name. */
+    private static final String HEX64_GLOB = "[0-9a-f]".repeat(64);
 
     private final SshConnections connections;
     private final WorkerAssembly assembly;
@@ -67,7 +85,7 @@ public class WorkerScripts {
     @Autowired
     public WorkerScripts(SshConnections connections, @Value("${opsflow.workers.dir:workers}") String workersDir,
                          @Value("${opsflow.workers.remote-dir:.opsflow/workers}") String remoteDir,
-                         @Value("${opsflow.workers.verified-for:PT0S}") Duration verifiedFor) {
+                         @Value("${opsflow.workers.verified-for:" + DEFAULT_VERIFIED_FOR_PROPERTY + "}") Duration verifiedFor) {
         this(connections, Path.of(workersDir), remoteDir, verifiedFor);
     }
 
@@ -101,15 +119,31 @@ public class WorkerScripts {
         return assembly.workersDir();
     }
 
+    /** The directory of the workers on the hosts (relative: to the login's home directory). */
+    public String remoteDir() {
+        return remoteDir;
+    }
+
+    /** How long a pooled connection trusts a script it checked ({@code opsflow.workers.verified-for}). */
+    public Duration verifiedFor() {
+        return verifiedFor;
+    }
+
     /** How the scripts are assembled from {@link #workersDir()} (what {@link #run} uploads). */
     public WorkerAssembly assembly() {
         return assembly;
     }
 
-    /** Where a worker lives on the hosts (relative paths are relative to the login's home directory). */
+    /**
+     * Where the current version of a worker lives on the hosts, {@code <remote-dir>/<script>-<sha256 of the assembled
+     * script>} (relative paths are relative to the login's home directory).
+     */
     public String remotePath(String script) {
-        checkName(script);
-        return remoteDir + "/" + script;
+        return remotePath(script, sha256(assembled(script)));
+    }
+
+    private String remotePath(String script, String sha256) {
+        return remoteDir + "/" + script + "-" + sha256;
     }
 
     /** Connects to {@code target}, runs the worker and disconnects. */
@@ -130,8 +164,9 @@ public class WorkerScripts {
 
     private WorkerResult run(SshSession session, byte[] local, String script, List<String> args, Duration timeout,
                              StepLog log) {
-        String remote = remotePath(script);
-        Verified key = new Verified(session.connection(), remote, sha256(local));
+        String sha = sha256(local);
+        String remote = remotePath(script, sha);
+        Verified key = new Verified(session.connection(), remote, sha);
         boolean remembered = remembered(key, script, session, log);
         if (!remembered) {
             ensureUploaded(session, local, script, remote, log);
@@ -182,7 +217,8 @@ public class WorkerScripts {
      * Uploads the assembled worker unless the host already has this exact version. Returns true when it uploaded.
      */
     public boolean ensureUploaded(SshSession session, String script, StepLog log) {
-        return ensureUploaded(session, assembled(script), script, remotePath(script), log);
+        byte[] local = assembled(script);
+        return ensureUploaded(session, local, script, remotePath(script, sha256(local)), log);
     }
 
     private boolean ensureUploaded(SshSession session, byte[] local, String script, String remote, StepLog log) {
@@ -195,11 +231,15 @@ public class WorkerScripts {
             remember(session, remote, localSha);
             return false;
         }
+        if (remoteSha != null) {
+            log.line("step", "worker " + script + ": the copy on " + host + " at " + remote + " has sha256 "
+                    + remoteSha + ", not the one its name says: it was changed on the host; replacing it");
+        }
         log.line("step", "uploading worker " + script + " to " + host + ":" + remote + " (sha256 " + localSha
                 + (remoteSha == null ? ", not present there" : ", remote had " + remoteSha) + ")");
         byte[] rnd = new byte[6];
         RANDOM.nextBytes(rnd);
-        String tmp = remoteDir + "/." + script + ".upload-" + HexFormat.of().formatHex(rnd);
+        String tmp = remoteDir + "/." + script + "-" + localSha + ".upload-" + HexFormat.of().formatHex(rnd);
         session.upload(local, script, tmp, 0755);
         session.execChecked(List.of("mv", "-f", "--", tmp, remote), HOUSEKEEPING_TIMEOUT, log);
         String after = remoteSha256(session, remote, log);
@@ -209,7 +249,25 @@ public class WorkerScripts {
                     + " (disk full? another process writing it?)");
         }
         remember(session, remote, localSha);
+        removeOldVersions(session, script, localSha, log);
         return true;
+    }
+
+    /**
+     * Removes this script's other versions (and its temporary uploads) on the host that are older than the grace
+     * period and that no running worker holds: {@code flock -n -x} fails on a file a worker holds its shared lock on,
+     * and a host without flock keeps everything. Best effort: a failure is logged, the run goes on.
+     */
+    private void removeOldVersions(SshSession session, String script, String keepSha, StepLog log) {
+        String versions = script + "-" + HEX64_GLOB;
+        SshResult r = session.exec(List.of("find", remoteDir, "-maxdepth", "1", "-type", "f",
+                "(", "-name", versions, "!", "-name", script + "-" + keepSha, "-o", "-name", "." + versions + ".upload-*",
+                ")", "-mmin", "+" + OLD_VERSIONS_GRACE_MINUTES,
+                "-exec", "flock", "-n", "-x", "{}", "rm", "-f", "--", "{}", ";"), HOUSEKEEPING_TIMEOUT, log);
+        if (r.exitCode() != 0) {
+            log.line("step", "worker " + script + ": removing its old versions on " + session.target().display()
+                    + " failed (exit " + r.exitCode() + "); they stay until the next upload");
+        }
     }
 
     /** sha256 of the remote file, or null when it does not exist / is unreadable. */

@@ -424,6 +424,48 @@ class AnsibleStepIT {
             assertThat(again.stats().get("staging-1").changed()).as(again.diffText(4000)).isZero();
         }
 
+        /**
+         * app_release_restart restarts with the service script opsflow uploaded: its copies are content-addressed
+         * (service.sh-<sha256>, one per version), the newest is the one; none uploaded is a clear failure.
+         */
+        @Test
+        void restartUsesTheNewestUploadedServiceScript() throws Exception {
+            Path home = Files.createDirectories(tmp.resolve("login-home"));
+            sshd.close();
+            sshd = OpenSshd.start(home);
+            artifact("webapp", "1.1.0");
+            artifact("webapp", "1.2.0");
+            Path inv = inventory(sshd.knownHostsFile());
+            Path deploy = step.playbook("deploy-app.yml");
+            Path calls = tmp.resolve("service-calls");
+            Map<String, Object> vars = release("1.1.0", 8081);
+            vars.put("app_release_restart", true);
+
+            PlaybookResult none = run(deploy, inv, b -> b.extraVars(vars));
+            assertThat(none.failures()).singleElement().satisfies(f -> assertThat(f.msg())
+                    .contains(home + "/.opsflow/workers/service.sh-<none uploaded yet> is missing or not executable"));
+
+            Path workers = Files.createDirectories(home.resolve(".opsflow/workers"));
+            Path older = workers.resolve("service.sh-" + "a".repeat(64));
+            Path newer = workers.resolve("service.sh-" + "b".repeat(64));
+            Path notAVersion = workers.resolve("service.sh-zz");
+            for (Path p : List.of(older, newer, notAVersion, workers.resolve("service.sh"))) {
+                Files.writeString(p, "#!/bin/sh\necho \"" + p.getFileName() + " $*\" >>" + calls
+                        + "\necho '{\"ok\":true}'\n");
+                p.toFile().setExecutable(true);
+            }
+            Files.setLastModifiedTime(older, java.nio.file.attribute.FileTime.fromMillis(0));
+            Files.setLastModifiedTime(notAVersion, java.nio.file.attribute.FileTime.fromMillis(
+                    System.currentTimeMillis() + 60_000));
+
+            Map<String, Object> next = release("1.2.0", 8081);
+            next.put("app_release_restart", true);
+            PlaybookResult r = run(deploy, inv, b -> b.extraVars(next));
+            assertThat(r.succeeded()).as(r.summary() + r.failures()).isTrue();
+            assertThat(Files.readAllLines(calls)).containsExactly(newer.getFileName() + " --root " + root
+                    + " --app webapp --instance blue restart");
+        }
+
         @Test
         void badReleaseInputFailsThePlaybookAndChangesNothing() throws Exception {
             artifact("webapp", "1.1.0");
