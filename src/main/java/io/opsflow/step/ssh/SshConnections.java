@@ -72,7 +72,12 @@ public class SshConnections implements AutoCloseable {
     private final Duration connectTimeout;
     private final Duration idleTimeout;
     private final int maxSessionsPerConnection;
-    private final Config config;
+    /**
+     * SSHJ's configuration, built on the first connection: {@code new DefaultConfig()} registers BouncyCastle and
+     * tries every cipher, ~0.3 s that the application's start need not wait for (docs/BENCHMARKS.md).
+     */
+    private volatile Config config;
+    private final Object configLock = new Object();
     private final Map<SshTarget, HostPool> pools = new ConcurrentHashMap<>();
     private ScheduledExecutorService evictor;
     private boolean closed;
@@ -117,9 +122,26 @@ public class SshConnections implements AutoCloseable {
         this.connectTimeout = connectTimeout;
         this.idleTimeout = idleTimeout;
         this.maxSessionsPerConnection = maxSessionsPerConnection;
-        DefaultConfig c = new DefaultConfig();
-        c.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
-        this.config = c;
+    }
+
+    /** Whether SSHJ's configuration has been built yet (it is on the first connection). */
+    boolean configured() {
+        return config != null;
+    }
+
+    Config config() {
+        Config c = config;
+        if (c == null) {
+            synchronized (configLock) {
+                c = config;
+                if (c == null) {
+                    DefaultConfig d = new DefaultConfig();
+                    d.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
+                    config = c = d;
+                }
+            }
+        }
+        return c;
     }
 
     public Duration connectTimeout() {
@@ -336,7 +358,7 @@ public class SshConnections implements AutoCloseable {
     private Connected connect(SshTarget target, TrustingVerifier verifier) {
         Path keyFile = keyFile(target);
         char[] passphrase = passphrase(target);
-        SSHClient client = new SSHClient(config);
+        SSHClient client = new SSHClient(config());
         boolean ok = false;
         try {
             client.setSocketFactory(NO_DELAY);
