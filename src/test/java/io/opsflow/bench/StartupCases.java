@@ -62,23 +62,87 @@ final class StartupCases {
         b.compare("startup_ratio", "startup to first HTTP answer vs bare Camunda starter", o / x, o, x, "s", "<= 1.2");
         b.compare("rss_ratio", "resident memory after start vs bare Camunda starter", orss / xrss, orss, xrss, "MB",
                 "<= 1.2");
+        if (Boolean.parseBoolean(b.options.getOrDefault("cds", String.valueOf(!b.quick)))) {
+            withCds(jar, bare, reps);
+        }
     }
 
-    private Start opsflow(Path jar) throws Exception {
+    /**
+     * Both applications again, each from a class data sharing archive of its own that ops/cds-archive builds (the
+     * start an operator gets with it): extra keys beside the plain-jar ones, which keep their meaning. On by default,
+     * off with {@code --quick} (the two training runs take a minute): {@code --cds=true|false} says otherwise.
+     */
+    private void withCds(Path jar, Path bare, int reps) throws Exception {
+        Cds o = archive(jar, "opsflow");
+        Cds x = archive(bare, "bare", "--server.port=0", "--bench.data-dir=" + b.work.resolve("cds-bare-training"));
+        List<Double> os = new ArrayList<>();
+        List<Double> xs = new ArrayList<>();
+        List<Double> om = new ArrayList<>();
+        List<Double> xm = new ArrayList<>();
+        for (int r = 0; r < reps; r++) {
+            Start s = opsflow(o.jar, o.jvmOption);
+            Start t = bare(x.jar, x.jvmOption);
+            os.add(s.seconds);
+            om.add(s.rssMb);
+            xs.add(t.seconds);
+            xm.add(t.rssMb);
+        }
+        double so = Bench.median(os);
+        double sx = Bench.median(xs);
+        b.put("startup_s_opsflow_cds", so);
+        b.put("startup_s_bare_camunda_cds", sx);
+        b.put("rss_mb_opsflow_cds", Bench.median(om));
+        b.put("rss_mb_bare_camunda_cds", Bench.median(xm));
+        b.put("cds_training_s_opsflow", o.trainingSeconds);
+        b.compare("startup_ratio_cds", "startup, both from a CDS archive (ops/cds-archive)", so / sx, so, sx, "s",
+                "(record)");
+    }
+
+    record Cds(Path jar, String jvmOption, double trainingSeconds) {
+    }
+
+    /** Runs ops/cds-archive for {@code jar} into the bench's work directory. */
+    private Cds archive(Path jar, String name, String... trainingArgs) throws Exception {
+        Path dir = b.work.resolve("cds-" + name);
+        List<String> cmd = new ArrayList<>(List.of("ops/cds-archive", "--jar=" + jar.toAbsolutePath(), "--dir=" + dir));
+        if (trainingArgs.length > 0) {
+            cmd.add("--");
+            cmd.addAll(List.of(trainingArgs));
+        }
+        long t = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException("ops/cds-archive for " + jar + " failed: " + out);
+        }
+        String file = jar.getFileName().toString();
+        Path archive = dir.resolve(file.substring(0, file.length() - ".jar".length()) + ".jsa");
+        return new Cds(dir.resolve(file), "-XX:SharedArchiveFile=" + archive, (System.nanoTime() - t) / 1e9);
+    }
+
+    private Start opsflow(Path jar, String... jvmOptions) throws Exception {
         Path dir = Files.createTempDirectory(b.work, "opsflow");
         int port = freePort();
-        ProcessBuilder pb = new ProcessBuilder("java", "-jar", jar.toAbsolutePath().toString());
+        ProcessBuilder pb = new ProcessBuilder(command(jar, jvmOptions));
         pb.environment().put("OPSFLOW_VAR_DIR", dir.toString());
         pb.environment().put("OPSFLOW_PORT", String.valueOf(port));
         return measure(pb, port, dir);
     }
 
-    private Start bare(Path jar) throws Exception {
+    private Start bare(Path jar, String... jvmOptions) throws Exception {
         Path dir = Files.createTempDirectory(b.work, "bare");
         int port = freePort();
-        ProcessBuilder pb = new ProcessBuilder("java", "-jar", jar.toAbsolutePath().toString(),
-                "--server.port=" + port, "--bench.data-dir=" + dir);
+        List<String> cmd = command(jar, jvmOptions);
+        cmd.addAll(List.of("--server.port=" + port, "--bench.data-dir=" + dir));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         return measure(pb, port, dir);
+    }
+
+    private static List<String> command(Path jar, String... jvmOptions) {
+        List<String> cmd = new ArrayList<>(List.of("java"));
+        cmd.addAll(List.of(jvmOptions));
+        cmd.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
+        return cmd;
     }
 
     private static Start measure(ProcessBuilder pb, int port, Path dir) throws Exception {
