@@ -39,29 +39,12 @@ final class StartupCases {
             }
         }
         int reps = b.reps(1, 2); // a start takes 15-60 s on a loaded 2-core machine
-        List<Double> os = new ArrayList<>();
-        List<Double> bs = new ArrayList<>();
-        List<Double> om = new ArrayList<>();
-        List<Double> bm = new ArrayList<>();
-        for (int r = 0; r < reps; r++) {
-            Start o = opsflow(jar);
-            Start x = bare(bare);
-            os.add(o.seconds);
-            om.add(o.rssMb);
-            bs.add(x.seconds);
-            bm.add(x.rssMb);
-        }
-        double o = Bench.median(os);
-        double x = Bench.median(bs);
-        double orss = Bench.median(om);
-        double xrss = Bench.median(bm);
-        b.put("startup_s_opsflow", o);
-        b.put("startup_s_bare_camunda", x);
-        b.put("rss_mb_opsflow", orss);
-        b.put("rss_mb_bare_camunda", xrss);
-        b.compare("startup_ratio", "startup to first HTTP answer vs bare Camunda starter", o / x, o, x, "s", "<= 1.2");
-        b.compare("rss_ratio", "resident memory after start vs bare Camunda starter", orss / xrss, orss, xrss, "MB",
-                "<= 1.2");
+        Medians plain = alternate(reps, () -> opsflow(jar), () -> bare(bare));
+        put("", plain);
+        b.compare("startup_ratio", "startup to first HTTP answer vs bare Camunda starter",
+                plain.opsflowSeconds / plain.bareSeconds, plain.opsflowSeconds, plain.bareSeconds, "s", "<= 1.2");
+        b.compare("rss_ratio", "resident memory after start vs bare Camunda starter",
+                plain.opsflowRssMb / plain.bareRssMb, plain.opsflowRssMb, plain.bareRssMb, "MB", "<= 1.2");
         if (Boolean.parseBoolean(b.options.getOrDefault("cds", String.valueOf(!b.quick)))) {
             withCds(jar, bare, reps);
         }
@@ -75,27 +58,40 @@ final class StartupCases {
     private void withCds(Path jar, Path bare, int reps) throws Exception {
         Cds o = archive(jar, "opsflow");
         Cds x = archive(bare, "bare", "--server.port=0", "--bench.data-dir=" + b.work.resolve("cds-bare-training"));
+        Medians cds = alternate(reps, () -> opsflow(o.jar, o.jvmOption), () -> bare(x.jar, x.jvmOption));
+        put("_cds", cds);
+        b.put("cds_training_s_opsflow", o.trainingSeconds);
+        b.compare("startup_ratio_cds", "startup, both from a CDS archive (ops/cds-archive)",
+                cds.opsflowSeconds / cds.bareSeconds, cds.opsflowSeconds, cds.bareSeconds, "s", "(record)");
+    }
+
+    record Medians(double opsflowSeconds, double bareSeconds, double opsflowRssMb, double bareRssMb) {
+    }
+
+    /** startup_s_opsflow{suffix}, startup_s_bare_camunda{suffix}, rss_mb_opsflow{suffix}, rss_mb_bare_camunda{suffix}. */
+    private void put(String suffix, Medians m) {
+        b.put("startup_s_opsflow" + suffix, m.opsflowSeconds);
+        b.put("startup_s_bare_camunda" + suffix, m.bareSeconds);
+        b.put("rss_mb_opsflow" + suffix, m.opsflowRssMb);
+        b.put("rss_mb_bare_camunda" + suffix, m.bareRssMb);
+    }
+
+    /** {@code reps} starts of each application, opsflow and bare in turn; the medians. */
+    private static Medians alternate(int reps, java.util.concurrent.Callable<Start> opsflow,
+                                     java.util.concurrent.Callable<Start> bare) throws Exception {
         List<Double> os = new ArrayList<>();
         List<Double> xs = new ArrayList<>();
         List<Double> om = new ArrayList<>();
         List<Double> xm = new ArrayList<>();
         for (int r = 0; r < reps; r++) {
-            Start s = opsflow(o.jar, o.jvmOption);
-            Start t = bare(x.jar, x.jvmOption);
+            Start s = opsflow.call();
+            Start t = bare.call();
             os.add(s.seconds);
             om.add(s.rssMb);
             xs.add(t.seconds);
             xm.add(t.rssMb);
         }
-        double so = Bench.median(os);
-        double sx = Bench.median(xs);
-        b.put("startup_s_opsflow_cds", so);
-        b.put("startup_s_bare_camunda_cds", sx);
-        b.put("rss_mb_opsflow_cds", Bench.median(om));
-        b.put("rss_mb_bare_camunda_cds", Bench.median(xm));
-        b.put("cds_training_s_opsflow", o.trainingSeconds);
-        b.compare("startup_ratio_cds", "startup, both from a CDS archive (ops/cds-archive)", so / sx, so, sx, "s",
-                "(record)");
+        return new Medians(Bench.median(os), Bench.median(xs), Bench.median(om), Bench.median(xm));
     }
 
     record Cds(Path jar, String jvmOption, double trainingSeconds) {
