@@ -28,6 +28,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.step.exec.Lazy;
 import io.opsflow.step.exec.SecretRef;
 import net.schmizz.keepalive.KeepAliveProvider;
 import net.schmizz.sshj.Config;
@@ -76,8 +77,11 @@ public class SshConnections implements AutoCloseable {
      * SSHJ's configuration, built on the first connection: {@code new DefaultConfig()} registers BouncyCastle and
      * tries every cipher, ~0.3 s that the application's start need not wait for (docs/BENCHMARKS.md).
      */
-    private volatile Config config;
-    private final Object configLock = new Object();
+    private final Lazy<Config> config = new Lazy<>(() -> {
+        DefaultConfig c = new DefaultConfig();
+        c.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
+        return c;
+    });
     private final Map<SshTarget, HostPool> pools = new ConcurrentHashMap<>();
     private ScheduledExecutorService evictor;
     private boolean closed;
@@ -126,22 +130,11 @@ public class SshConnections implements AutoCloseable {
 
     /** Whether SSHJ's configuration has been built yet (it is on the first connection). */
     boolean configured() {
-        return config != null;
+        return config.built();
     }
 
     Config config() {
-        Config c = config;
-        if (c == null) {
-            synchronized (configLock) {
-                c = config;
-                if (c == null) {
-                    DefaultConfig d = new DefaultConfig();
-                    d.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
-                    config = c = d;
-                }
-            }
-        }
-        return c;
+        return config.get();
     }
 
     public Duration connectTimeout() {

@@ -7,21 +7,14 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import net.schmizz.sshj.Config;
 
 /**
  * SSHJ's configuration (BouncyCastle registration, a probe of every cipher) is built on the first connection, not
- * when the application creates its beans; once, however many steps connect at the same moment.
+ * when the application creates its beans (once, however many connect at the same moment: {@code LazyTest}).
  */
 class SshConnectionsConfigTest {
 
@@ -42,28 +35,5 @@ class SshConnectionsConfigTest {
                 .isInstanceOf(SshConnectException.class)
                 .hasMessageContaining("Cannot connect to " + target.display());
         assertThat(connections.configured()).isTrue();
-    }
-
-    @Test
-    void stepsConnectingAtTheSameMomentShareOneConfiguration() throws Exception {
-        SshConnections connections = new SshConnections(Duration.ofSeconds(2));
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        try {
-            CountDownLatch go = new CountDownLatch(1);
-            List<Future<Config>> got = new ArrayList<>();
-            for (int i = 0; i < 8; i++) {
-                got.add(pool.submit(() -> {
-                    go.await();
-                    return connections.config();
-                }));
-            }
-            go.countDown();
-            Config first = got.get(0).get();
-            for (Future<Config> f : got) {
-                assertThat(f.get()).isSameAs(first);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
     }
 }
