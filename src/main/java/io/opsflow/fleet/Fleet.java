@@ -17,6 +17,7 @@ import io.opsflow.step.ssh.HostTargets;
 import io.opsflow.step.ssh.SshFanOut;
 import io.opsflow.step.ssh.SshStep;
 import io.opsflow.step.ssh.WorkerScripts;
+import io.opsflow.step.exec.Lazy;
 
 /**
  * The runbooks' one client of managed hosts and load balancers. {@link #in} gives the fleet of one environment for
@@ -38,8 +39,8 @@ public class Fleet {
     final SshFanOut fanOut;
     final SshStep ssh;
     final HttpHealthCheck http;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NEVER).build();
+    private final Lazy<HttpClient> client = new Lazy<>(() -> HttpClient.newBuilder() // built on first use, not at start
+            .connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build());
 
     public Fleet(Environments environments, HostTargets targets, WorkerScripts workers, SshFanOut fanOut, SshStep ssh,
                  HttpHealthCheck http) {
@@ -71,7 +72,7 @@ public class Fleet {
     /** One GET (5 s); an answer that never came is a {@link TrafficAnswer} with status -1 and the reason. */
     TrafficAnswer get(URI uri) {
         try {
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).GET().timeout(Duration.ofSeconds(5))
+            HttpResponse<String> r = client.get().send(HttpRequest.newBuilder(uri).GET().timeout(Duration.ofSeconds(5))
                     .header("User-Agent", "opsflow").build(), HttpResponse.BodyHandlers.ofString());
             return new TrafficAnswer(uri, r.statusCode(), r.body(), null);
         } catch (IOException ex) {

@@ -26,6 +26,7 @@ import io.opsflow.step.ssh.SshSession;
 import io.opsflow.step.ssh.SshTarget;
 import io.opsflow.step.ssh.WorkerResult;
 import io.opsflow.step.ssh.WorkerScripts;
+import io.opsflow.step.exec.Lazy;
 
 /**
  * The fleet read live, outside any run (the environment view of {@code GET /api/environments/{name}}): per host an
@@ -37,8 +38,8 @@ import io.opsflow.step.ssh.WorkerScripts;
 public class FleetProbe {
     private static final Logger LOG = LoggerFactory.getLogger(FleetProbe.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
-            .version(HttpClient.Version.HTTP_1_1).build();
+    private final Lazy<HttpClient> http = new Lazy<>(() -> HttpClient.newBuilder() // built on first use, not at start
+            .connectTimeout(Duration.ofSeconds(3)).version(HttpClient.Version.HTTP_1_1).build());
 
     private final SshConnections connections;
     private final WorkerScripts workers;
@@ -103,7 +104,7 @@ public class FleetProbe {
         }
         HttpResponse<String> r;
         try {
-            r = http.send(HttpRequest.newBuilder(URI.create(api + "/_lb/pools")).timeout(timeout).GET().build(),
+            r = http.get().send(HttpRequest.newBuilder(URI.create(api + "/_lb/pools")).timeout(timeout).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e.toString(), e);

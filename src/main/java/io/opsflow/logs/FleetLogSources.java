@@ -21,6 +21,7 @@ import io.opsflow.fleet.CollectedLogs;
 import io.opsflow.fleet.Fleet;
 import io.opsflow.fleet.FleetScope;
 import io.opsflow.step.exec.StepLog;
+import io.opsflow.step.exec.Lazy;
 
 /**
  * {@link LogSources} for real: SSH through the {@link Fleet} client ({@code collect-logs.sh} per host, one host after
@@ -34,8 +35,8 @@ import io.opsflow.step.exec.StepLog;
 class FleetLogSources implements LogSources {
     private final Fleet fleet;
     private final LogsProperties props;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NEVER).build();
+    private final Lazy<HttpClient> http = new Lazy<>(() -> HttpClient.newBuilder() // built on first use, not at start
+            .connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build());
 
     FleetLogSources(Fleet fleet, LogsProperties props) {
         this.fleet = fleet;
@@ -143,7 +144,7 @@ class FleetLogSources implements LogSources {
 
     private JsonNode get(URI uri) {
         try {
-            HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(uri).GET()
+            HttpResponse<java.io.InputStream> r = http.get().send(HttpRequest.newBuilder(uri).GET()
                     .timeout(props.getStepTimeout()).header("Accept", "application/json").build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             try (java.io.InputStream in = r.body()) {

@@ -24,7 +24,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  *
  * <p>Arguments: {@code --quick} (fewer repetitions and sizes), {@code --only=a,b} (cases: ssh, fanout, lease, pg,
  * startup, release), {@code --out=PATH} (results JSON, default target/bench/results.json), {@code --jar=PATH} and
- * {@code --bare-jar=PATH} (the two applications for the startup case).
+ * {@code --bare-jar=PATH} (the two applications for the startup case), {@code --cds=true|false} (the startup case's
+ * class-data-sharing starts; default: on, off with --quick).
  */
 public final class Bench {
     final boolean quick;
@@ -50,7 +51,7 @@ public final class Bench {
                 options.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
             } else {
                 throw new IllegalArgumentException("unknown argument " + a + " (--quick, --only=, --out=, --jar=,"
-                        + " --bare-jar=)");
+                        + " --bare-jar=, --cds=)");
             }
         }
         Path out = Path.of(options.getOrDefault("out", "target/bench/results.json"));

@@ -39,46 +39,106 @@ final class StartupCases {
             }
         }
         int reps = b.reps(1, 2); // a start takes 15-60 s on a loaded 2-core machine
-        List<Double> os = new ArrayList<>();
-        List<Double> bs = new ArrayList<>();
-        List<Double> om = new ArrayList<>();
-        List<Double> bm = new ArrayList<>();
-        for (int r = 0; r < reps; r++) {
-            Start o = opsflow(jar);
-            Start x = bare(bare);
-            os.add(o.seconds);
-            om.add(o.rssMb);
-            bs.add(x.seconds);
-            bm.add(x.rssMb);
+        Medians plain = alternate(reps, () -> opsflow(jar), () -> bare(bare));
+        put("", plain);
+        b.compare("startup_ratio", "startup to first HTTP answer vs bare Camunda starter",
+                plain.opsflowSeconds / plain.bareSeconds, plain.opsflowSeconds, plain.bareSeconds, "s", "<= 1.2");
+        b.compare("rss_ratio", "resident memory after start vs bare Camunda starter",
+                plain.opsflowRssMb / plain.bareRssMb, plain.opsflowRssMb, plain.bareRssMb, "MB", "<= 1.2");
+        if (Boolean.parseBoolean(b.options.getOrDefault("cds", String.valueOf(!b.quick)))) {
+            withCds(jar, bare, reps);
         }
-        double o = Bench.median(os);
-        double x = Bench.median(bs);
-        double orss = Bench.median(om);
-        double xrss = Bench.median(bm);
-        b.put("startup_s_opsflow", o);
-        b.put("startup_s_bare_camunda", x);
-        b.put("rss_mb_opsflow", orss);
-        b.put("rss_mb_bare_camunda", xrss);
-        b.compare("startup_ratio", "startup to first HTTP answer vs bare Camunda starter", o / x, o, x, "s", "<= 1.2");
-        b.compare("rss_ratio", "resident memory after start vs bare Camunda starter", orss / xrss, orss, xrss, "MB",
-                "<= 1.2");
     }
 
-    private Start opsflow(Path jar) throws Exception {
+    /**
+     * Both applications again, each from a class data sharing archive of its own that ops/cds-archive builds (the
+     * start an operator gets with it): extra keys beside the plain-jar ones, which keep their meaning. On by default,
+     * off with {@code --quick} (the two training runs take a minute): {@code --cds=true|false} says otherwise.
+     */
+    private void withCds(Path jar, Path bare, int reps) throws Exception {
+        Cds o = archive(jar, "opsflow");
+        Cds x = archive(bare, "bare", "--server.port=0", "--bench.data-dir=" + b.work.resolve("cds-bare-training"));
+        Medians cds = alternate(reps, () -> opsflow(o.jar, o.jvmOption), () -> bare(x.jar, x.jvmOption));
+        put("_cds", cds);
+        b.put("cds_training_s_opsflow", o.trainingSeconds);
+        b.compare("startup_ratio_cds", "startup, both from a CDS archive (ops/cds-archive)",
+                cds.opsflowSeconds / cds.bareSeconds, cds.opsflowSeconds, cds.bareSeconds, "s", "(record)");
+    }
+
+    record Medians(double opsflowSeconds, double bareSeconds, double opsflowRssMb, double bareRssMb) {
+    }
+
+    /** startup_s_opsflow{suffix}, startup_s_bare_camunda{suffix}, rss_mb_opsflow{suffix}, rss_mb_bare_camunda{suffix}. */
+    private void put(String suffix, Medians m) {
+        b.put("startup_s_opsflow" + suffix, m.opsflowSeconds);
+        b.put("startup_s_bare_camunda" + suffix, m.bareSeconds);
+        b.put("rss_mb_opsflow" + suffix, m.opsflowRssMb);
+        b.put("rss_mb_bare_camunda" + suffix, m.bareRssMb);
+    }
+
+    /** {@code reps} starts of each application, opsflow and bare in turn; the medians. */
+    private static Medians alternate(int reps, java.util.concurrent.Callable<Start> opsflow,
+                                     java.util.concurrent.Callable<Start> bare) throws Exception {
+        List<Double> os = new ArrayList<>();
+        List<Double> xs = new ArrayList<>();
+        List<Double> om = new ArrayList<>();
+        List<Double> xm = new ArrayList<>();
+        for (int r = 0; r < reps; r++) {
+            Start s = opsflow.call();
+            Start t = bare.call();
+            os.add(s.seconds);
+            om.add(s.rssMb);
+            xs.add(t.seconds);
+            xm.add(t.rssMb);
+        }
+        return new Medians(Bench.median(os), Bench.median(xs), Bench.median(om), Bench.median(xm));
+    }
+
+    record Cds(Path jar, String jvmOption, double trainingSeconds) {
+    }
+
+    /** Runs ops/cds-archive for {@code jar} into the bench's work directory. */
+    private Cds archive(Path jar, String name, String... trainingArgs) throws Exception {
+        Path dir = b.work.resolve("cds-" + name);
+        List<String> cmd = new ArrayList<>(List.of("ops/cds-archive", "--jar=" + jar.toAbsolutePath(), "--dir=" + dir));
+        if (trainingArgs.length > 0) {
+            cmd.add("--");
+            cmd.addAll(List.of(trainingArgs));
+        }
+        long t = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException("ops/cds-archive for " + jar + " failed: " + out);
+        }
+        String file = jar.getFileName().toString();
+        Path archive = dir.resolve(file.substring(0, file.length() - ".jar".length()) + ".jsa");
+        return new Cds(dir.resolve(file), "-XX:SharedArchiveFile=" + archive, (System.nanoTime() - t) / 1e9);
+    }
+
+    private Start opsflow(Path jar, String... jvmOptions) throws Exception {
         Path dir = Files.createTempDirectory(b.work, "opsflow");
         int port = freePort();
-        ProcessBuilder pb = new ProcessBuilder("java", "-jar", jar.toAbsolutePath().toString());
+        ProcessBuilder pb = new ProcessBuilder(command(jar, jvmOptions));
         pb.environment().put("OPSFLOW_VAR_DIR", dir.toString());
         pb.environment().put("OPSFLOW_PORT", String.valueOf(port));
         return measure(pb, port, dir);
     }
 
-    private Start bare(Path jar) throws Exception {
+    private Start bare(Path jar, String... jvmOptions) throws Exception {
         Path dir = Files.createTempDirectory(b.work, "bare");
         int port = freePort();
-        ProcessBuilder pb = new ProcessBuilder("java", "-jar", jar.toAbsolutePath().toString(),
-                "--server.port=" + port, "--bench.data-dir=" + dir);
+        List<String> cmd = command(jar, jvmOptions);
+        cmd.addAll(List.of("--server.port=" + port, "--bench.data-dir=" + dir));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         return measure(pb, port, dir);
+    }
+
+    private static List<String> command(Path jar, String... jvmOptions) {
+        List<String> cmd = new ArrayList<>(List.of("java"));
+        cmd.addAll(List.of(jvmOptions));
+        cmd.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
+        return cmd;
     }
 
     private static Start measure(ProcessBuilder pb, int port, Path dir) throws Exception {

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.opsflow.step.exec.SecretRef;
+import io.opsflow.step.exec.Lazy;
 
 /**
  * A JSON POST to {@code opsflow.notifications.webhook.url} (or the URL behind {@code url-ref}), with the
@@ -28,12 +29,13 @@ final class WebhookChannel implements NotificationChannel {
 
     private final NotificationsProperties.Webhook cfg;
     private final Duration timeout;
-    private final HttpClient client;
+    private final Lazy<HttpClient> client; // built on the first notification, not at start
 
     WebhookChannel(NotificationsProperties.Webhook cfg, Duration timeout) {
         this.cfg = cfg;
         this.timeout = timeout;
-        this.client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.client = new Lazy<>(() -> HttpClient.newBuilder().connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build());
         if (!"json".equals(cfg.getFormat()) && !"slack".equals(cfg.getFormat())) {
             throw new IllegalArgumentException("opsflow.notifications.webhook.format: '" + cfg.getFormat()
                     + "' is not json or slack");
@@ -71,7 +73,7 @@ final class WebhookChannel implements NotificationChannel {
         if (!blank(cfg.getAuthorizationRef())) {
             b.header("Authorization", SecretRef.parse(cfg.getAuthorizationRef()).resolve());
         }
-        HttpResponse<Void> r = client.send(b.build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> r = client.get().send(b.build(), HttpResponse.BodyHandlers.discarding());
         if (r.statusCode() / 100 != 2) {
             throw new IOException("webhook answered HTTP " + r.statusCode());
         }

@@ -28,6 +28,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
+import io.opsflow.step.exec.Lazy;
 import io.opsflow.step.exec.SecretRef;
 import net.schmizz.keepalive.KeepAliveProvider;
 import net.schmizz.sshj.Config;
@@ -72,7 +73,15 @@ public class SshConnections implements AutoCloseable {
     private final Duration connectTimeout;
     private final Duration idleTimeout;
     private final int maxSessionsPerConnection;
-    private final Config config;
+    /**
+     * SSHJ's configuration, built on the first connection: {@code new DefaultConfig()} registers BouncyCastle and
+     * tries every cipher, ~0.3 s that the application's start need not wait for (docs/BENCHMARKS.md).
+     */
+    private final Lazy<Config> config = new Lazy<>(() -> {
+        DefaultConfig c = new DefaultConfig();
+        c.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
+        return c;
+    });
     private final Map<SshTarget, HostPool> pools = new ConcurrentHashMap<>();
     private ScheduledExecutorService evictor;
     private boolean closed;
@@ -117,9 +126,15 @@ public class SshConnections implements AutoCloseable {
         this.connectTimeout = connectTimeout;
         this.idleTimeout = idleTimeout;
         this.maxSessionsPerConnection = maxSessionsPerConnection;
-        DefaultConfig c = new DefaultConfig();
-        c.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
-        this.config = c;
+    }
+
+    /** Whether SSHJ's configuration has been built yet (it is on the first connection). */
+    boolean configured() {
+        return config.built();
+    }
+
+    Config config() {
+        return config.get();
     }
 
     public Duration connectTimeout() {
@@ -336,7 +351,7 @@ public class SshConnections implements AutoCloseable {
     private Connected connect(SshTarget target, TrustingVerifier verifier) {
         Path keyFile = keyFile(target);
         char[] passphrase = passphrase(target);
-        SSHClient client = new SSHClient(config);
+        SSHClient client = new SSHClient(config());
         boolean ok = false;
         try {
             client.setSocketFactory(NO_DELAY);

@@ -83,6 +83,23 @@ class HttpHealthCheckTest {
     }
 
     @Test
+    void theHttpClientIsBuiltOnTheFirstCheckNotWithTheBean() {
+        HttpHealthCheck fresh = new HttpHealthCheck();
+        assertThat(fresh.clientBuilt()).as("built with the bean").isFalse();
+
+        HealthReport r = fresh.check(List.of(url("/up")), 200, UP, Duration.ofMillis(50), Duration.ofSeconds(10));
+
+        assertThat(r.allHealthy()).isTrue();
+        assertThat(fresh.clientBuilt()).isTrue();
+    }
+
+    @Test
+    void aMissingClientIsRefusedAtOnce() {
+        assertThatThrownBy(() -> new HttpHealthCheck((java.net.http.HttpClient) null))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("client");
+    }
+
+    @Test
     void becomesHealthyAfterSomeTries() {
         var log = StepLogs.memory();
         HealthReport r = check.check(List.of(url("/flaky")), 200, UP, Duration.ofMillis(50), Duration.ofSeconds(20),
