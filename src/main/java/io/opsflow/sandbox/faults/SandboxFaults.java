@@ -76,7 +76,8 @@ public final class SandboxFaults implements SandboxHost.Hooks {
     }
 
     /**
-     * A fault to set. {@code command}: a regular expression the program's file name must match entirely (null: any
+     * A fault to set. {@code command}: a regular expression the program's file name (a worker's: its script's name,
+     * see {@link #program}) must match entirely (null: any
      * command); {@code args}: a regular expression found in its arguments (null: any); {@code nth} ≥ 1 (default 1);
      * {@code times} ≥ 0 (default 1, 0 = every matching command from the Nth on); {@code application} (default
      * {@code webapp}) and {@code instance} (null: all of the application's instances on the host): kill-instance only.
@@ -356,6 +357,19 @@ public final class SandboxFaults implements SandboxHost.Hooks {
         return false;
     }
 
+    /** A worker's copy on a host is {@code <script>-<sha256>} (WorkerScripts): faults name the script. */
+    private static final Pattern CONTENT_ADDRESS = Pattern.compile("-[0-9a-f]{64}$");
+
+    /**
+     * The name a fault's {@code command} matches: the file name of the program an exec request runs, quotes removed,
+     * and for a worker its script's name without the content address of its copy ({@code release-activate.sh} for
+     * {@code .opsflow/workers/release-activate.sh-<sha256>}).
+     */
+    static String program(String firstWord) {
+        String first = firstWord.replace("'", "");
+        return CONTENT_ADDRESS.matcher(first.substring(first.lastIndexOf('/') + 1)).replaceFirst("");
+    }
+
     @Override
     public Command command(String host, ChannelSession channel, String command, Command normal,
                            Function<String, Command> run) {
@@ -366,8 +380,7 @@ public final class SandboxFaults implements SandboxHost.Hooks {
         String prefix = pm.find() ? pm.group(1) : "";
         String rest = command.substring(prefix.length()).strip();
         int sp = rest.indexOf(' ');
-        String first = (sp < 0 ? rest : rest.substring(0, sp)).replace("'", "");
-        String program = first.substring(first.lastIndexOf('/') + 1);
+        String program = program(sp < 0 ? rest : rest.substring(0, sp));
         String arguments = sp < 0 ? "" : rest.substring(sp + 1);
         Fault firing = null;
         synchronized (this) {
